@@ -1,0 +1,49 @@
+// The dbtwin command line: parses arguments, loads the configuration, opens the context, runs
+// one command and turns its result into output and an exit code.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "base/result.h"
+#include "core/config.h"
+
+namespace CLI {
+class App;
+}
+
+namespace dbtwin::core {
+class Context;
+}
+
+namespace dbtwin::cli {
+
+struct Globals {
+  std::optional<std::filesystem::path> config_file;
+  std::string state_dir;
+  std::string pool_driver;
+  std::string port_range;
+  bool json = false;
+  bool verbose = false;
+  bool quiet = false;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+// What a parsed command does once the context is open.
+struct Invocation {
+  Globals globals;
+  std::function<Status(core::Context&)> action;
+};
+
+// Each file of commands registers its subcommands.
+void add_template_commands(CLI::App& app, Invocation& inv);
+void add_clone_commands(CLI::App& app, Invocation& inv);
+void add_pool_commands(CLI::App& app, Invocation& inv);
+void add_demo_command(CLI::App& app, Invocation& inv);
+
+int run(int argc, char** argv);
+
+}  // namespace dbtwin::cli

@@ -1,0 +1,23 @@
+// Pipes between the engine's client tools and us. os/ has no pipe helper yet, so the two raw
+// calls live here, in one place, until it does.
+#pragma once
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+
+namespace dbtwin::engine {
+
+struct Pipe {
+  UniqueFd read;
+  UniqueFd write;
+};
+
+// A pipe with both ends O_CLOEXEC, so that only the child given an end (as its stdin or
+// stdout) holds it, and EOF arrives when that child exits.
+Result<Pipe> make_pipe();
+
+// Writing into a client that exited early must give EPIPE, not kill us: ignores SIGPIPE for
+// the whole process, once.
+void ignore_sigpipe();
+
+}  // namespace dbtwin::engine
