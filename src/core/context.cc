@@ -15,6 +15,10 @@ Result<std::unique_ptr<Context>> Context::open(Config config, Options options) {
   TRY(ctx->prepare_state_dir());
   const fs::path& state = ctx->config_.state_dir;
   ctx->catalog_ = TRY(catalog::Catalog::open(state / "catalog.db"));
+  // The catalog holds clone and template passwords: only root (or the owner) may read it.
+  for (const char* f : {"catalog.db", "catalog.db-wal", "catalog.db-shm"}) {
+    if (os::exists(state / f)) TRY(os::set_mode(state / f, 0600));
+  }
   if (options.reconcile) {
     // Only a process alone in the state folder may sweep volumes and processes that no row
     // owns; everyone may clean up rows whose operation's process is dead.

@@ -3,15 +3,15 @@
 #include <signal.h>
 
 #include "engine/dump_file.h"
-#include "engine/pipe.h"
+#include "os/pipe.h"
 #include "engine/server_util.h"
 
 namespace dbtwin::engine {
 
 Status import_sql_file(const fs::path& file, os::SpawnOptions client, const fs::path& scratch,
                        std::string_view what, const Progress& progress) {
-  ignore_sigpipe();
-  auto pipe = TRY(make_pipe());
+  os::ignore_sigpipe();
+  auto pipe = TRY(os::make_pipe());
   auto errout = TRY(CapturedOutput::create(scratch, "import"));
   client.stdin_fd = pipe.read.get();
   client.stderr_fd = errout.fd();
@@ -37,8 +37,8 @@ Status import_sql_file(const fs::path& file, os::SpawnOptions client, const fs::
 Status pipe_dump_into_client(os::SpawnOptions dump, os::SpawnOptions client,
                              const fs::path& scratch, std::string_view dump_what,
                              std::string_view client_what) {
-  ignore_sigpipe();
-  auto pipe = TRY(make_pipe());
+  os::ignore_sigpipe();
+  auto pipe = TRY(os::make_pipe());
   auto dump_err = TRY(CapturedOutput::create(scratch, "dump"));
   auto client_err = TRY(CapturedOutput::create(scratch, "import"));
   dump.stdout_fd = pipe.write.get();

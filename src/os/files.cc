@@ -198,4 +198,10 @@ Result<std::vector<std::string>> list_dir(const fs::path& path) {
   return detail::dir_names(dir.get(), path.string());
 }
 
+Result<Owner> owner_of(const fs::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return errno_error("stat " + path.string(), errno);
+  return Owner{st.st_uid, st.st_gid};
+}
+
 }  // namespace dbtwin::os

@@ -30,6 +30,12 @@ bool exists(const fs::path& path);
 Status make_dirs(const fs::path& path, mode_t mode = 0755);
 Status set_mode(const fs::path& path, mode_t mode);
 Status set_owner(const fs::path& path, uid_t uid, gid_t gid);
+// The owner of a path (not following a final symlink).
+struct Owner {
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+Result<Owner> owner_of(const fs::path& path);
 // Changes the owner of a whole tree (no symlink following).
 Status chown_tree(const fs::path& path, uid_t uid, gid_t gid);
 Status remove_file(const fs::path& path);  // not an error if absent

@@ -52,16 +52,20 @@ Result<Identity> ensure_system_user(const std::string& name) {
     return err(Errc::invalid_argument, "invalid user name '{}'", name);
   }
   auto useradd = TRY(find_executable("useradd", {"/usr/sbin", "/sbin"}));
-  SpawnOptions opts;
-  opts.argv = {useradd.string(), "--system", "--no-create-home",  "--home-dir",
-               "/nonexistent",   "--shell",  "/usr/sbin/nologin", name};
-  auto created = run_checked(std::move(opts), Errc::system);
-  // Another process may have created it at the same moment: what matters is that it exists.
-  auto now = lookup_user(name);
-  if (now.ok()) return now;
-  if (!created.ok())
-    return std::move(created).error().context(fmt::format("creating user {}", name));
-  return now;
+  Result<std::string> created = std::string();
+  // useradd takes a lock on /etc/passwd; a concurrent creator (another dbtwin command) makes it
+  // fail at once, so wait for the other to finish: what matters is that the user exists.
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    SpawnOptions opts;
+    opts.argv = {useradd.string(), "--system", "--no-create-home",  "--home-dir",
+                 "/nonexistent",   "--shell",  "/usr/sbin/nologin", name};
+    created = run_checked(std::move(opts), Errc::system);
+    auto now = lookup_user(name);
+    if (now.ok()) return now;
+    ::usleep(100 * 1000);
+  }
+  if (!created.ok()) return std::move(created).error().context(fmt::format("creating user {}", name));
+  return lookup_user(name);
 }
 
 std::string invoking_user_name() {

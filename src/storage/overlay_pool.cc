@@ -5,7 +5,6 @@
 //   <root>/<clone>/merged    the mount: the clone's data
 //   <root>/<clone>/dbtwin-overlay.lower   the snapshot id, to mount again after a reboot
 // The snapshot folder must outlive its clones; core/ guarantees it.
-#include <sys/stat.h>
 
 #include <cerrno>
 
@@ -22,12 +21,6 @@ namespace {
 constexpr const char* kLowerFile = "dbtwin-overlay.lower";
 
 // The owner of a folder. TODO(os): this is the one system call made outside os/, because
-// os/files.h has no stat helper yet; move it there (e.g. os::owner_of) when it gets one.
-Result<os::Identity> owner_of(const fs::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return errno_error("stat " + path.string(), errno);
-  return os::Identity{st.st_uid, st.st_gid};
-}
 
 class OverlayPool final : public DirPool {
  public:
@@ -109,7 +102,7 @@ class OverlayPool final : public DirPool {
     if (!made.ok()) return classify(std::move(made).error());
     TRY(os::set_mode(tmp, 0711));
     for (const char* sub : {"upper", "work", "merged"}) TRY(os::make_dirs(tmp / sub, 0700));
-    auto owner = TRY(owner_of(lower));
+    auto owner = TRY(os::owner_of(lower));
     auto perms = fs::status(lower).permissions();
     TRY(os::set_mode(tmp / "upper", static_cast<mode_t>(perms) & 07777));
     TRY(os::set_owner(tmp / "upper", owner.uid, owner.gid));

@@ -1,4 +1,4 @@
-#include "engine/pipe.h"
+#include "os/pipe.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <mutex>
 
-namespace dbtwin::engine {
+namespace dbtwin::os {
 
 Result<Pipe> make_pipe() {
   int fds[2];
@@ -20,4 +20,4 @@ void ignore_sigpipe() {
   std::call_once(once, [] { ::signal(SIGPIPE, SIG_IGN); });
 }
 
-}  // namespace dbtwin::engine
+}  // namespace dbtwin::os

@@ -1,11 +1,10 @@
-// Pipes between the engine's client tools and us. os/ has no pipe helper yet, so the two raw
-// calls live here, in one place, until it does.
+// Pipes between child processes and us.
 #pragma once
 
 #include "base/result.h"
 #include "base/unique_fd.h"
 
-namespace dbtwin::engine {
+namespace dbtwin::os {
 
 struct Pipe {
   UniqueFd read;
@@ -20,4 +19,4 @@ Result<Pipe> make_pipe();
 // the whole process, once.
 void ignore_sigpipe();
 
-}  // namespace dbtwin::engine
+}  // namespace dbtwin::os
