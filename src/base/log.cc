@@ -8,7 +8,8 @@ namespace dbtwin::log {
 
 void init(bool verbose, bool quiet) {
   auto logger = spdlog::stderr_color_mt("dbtwin");
-  logger->set_pattern("%^%l%$: %v");
+  // Verbose runs carry millisecond timestamps, so that a slow step shows itself.
+  logger->set_pattern(verbose ? "%H:%M:%S.%e %^%l%$: %v" : "%^%l%$: %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(verbose ? spdlog::level::debug
                             : quiet ? spdlog::level::err : spdlog::level::warn);

@@ -63,7 +63,9 @@ Status bring_up(Context& ctx, engine::Engine& eng, const engine::ServerSpec& spe
                 const catalog::CloneRow& row) {
   auto timeout = ready_timeout(ctx);
   TRY(eng.wait_ready(spec, pid, admin_credentials(tmpl), tmpl.database, timeout));
+  log::debug("clone {}: admin login accepted", row.name);
   TRY(eng.create_login(spec, admin_credentials(tmpl), clone_credentials(row)));
+  log::debug("clone {}: login {} created", row.name, row.user);
   // Ready means a real login with the clone's own credentials.
   return eng.wait_ready(spec, pid, clone_credentials(row), row.database, timeout);
 }
@@ -109,36 +111,39 @@ Result<CloneView> create_clone(Context& ctx, const CloneRequest& req) {
   TRY(cat.insert_clone(row));
   undo.push([&cat, name] { (void)cat.delete_clone(name); });
 
+  log::debug("clone {}: port {} taken, row inserted", name, port);
   fs::path datadir = TRY_CTX(pool->clone(snap.volume, row.volume), fmt::format("copying snapshot {}", snap.id));
   undo.push([pool, volume = row.volume] { (void)pool->destroy(volume); });
+  log::debug("clone {}: copy of snapshot {} made", name, snap.id);
   auto spec = TRY(server_spec(ctx, datadir, port, "clone", name, true));
+  // Before the start: a configuration that fails half-way leaves a run folder too.
+  undo.push([rundir = spec.rundir] { (void)os::remove_tree(rundir); });
   TRY(eng->prepare_copy(spec));
   auto pid = TRY(start_server(ctx, *eng, spec));
-  undo.push([eng, spec, pid] {
-    (void)eng->stop(spec, pid, engine::StopMode::fast);
-    (void)os::remove_tree(spec.rundir);
-  });
+  log::debug("clone {}: server started (pid {})", name, pid.pid);
+  undo.push([eng, spec, pid] { (void)eng->stop(spec, pid, engine::StopMode::fast); });
   row.server_pid = pid.pid;
   row.server_start = static_cast<int64_t>(pid.start_time);
   TRY(cat.update_clone(row));
   TRY_CTX(bring_up(ctx, *eng, spec, pid, tmpl, row), fmt::format("starting clone '{}'", name));
-  row.state = "running";
-  row.op = {};
-  TRY(cat.update_clone(row));
-  undo.commit();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   log::info("clone {} of {} ready on port {} in {:.3f}s", name, tmpl.name, port, seconds);
 
   CloneView view = TRY(make_clone_view(ctx, row, false));
   view.seconds = seconds;
   if (req.exec) {
+    // Fail closed: a clone whose post-spawn script (say, masking) failed, or was cut short by a
+    // kill, is never handed out. Until the hook succeeds the row stays "creating" and the undo
+    // steps stay armed, so a failure here and the next command's reconciliation both remove it.
     auto hooked = run_hook(*req.exec, hook_facts(view));
-    if (!hooked) {
-      // Fail closed: a clone whose post-spawn script failed (say, masking) is not handed out.
-      (void)destroy_clone(ctx, name, true);
-      return std::move(hooked).error().context(fmt::format("clone '{}' removed", name));
-    }
+    if (!hooked) return std::move(hooked).error().context(fmt::format("clone '{}' removed", name));
   }
+  row.state = "running";
+  row.op = {};
+  TRY(cat.update_clone(row));
+  undo.commit();
+  view.row = row;
+  view.state = row.state;
   return view;
 }
 
