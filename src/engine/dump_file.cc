@@ -3,6 +3,7 @@
 #include <archive.h>
 
 #include <array>
+#include <functional>
 #include <fstream>
 #include <memory>
 
@@ -52,19 +53,12 @@ Result<DumpFormat> sniff_dump(const fs::path& path) {
   return DumpFormat::sql_plain;
 }
 
-Status stream_sql_file(const fs::path& path, int fd, const Progress& progress) {
-  auto format = TRY(sniff_dump(path));
-  if (format == DumpFormat::pg_archive) {
-    return err(Errc::invalid_argument, "{} is a pg_dump custom archive, not SQL text",
-               path.string());
-  }
-  std::error_code ec;
-  uint64_t total = fs::file_size(path, ec);
-  if (ec)
-    return err(Errc::not_found, "cannot read the size of {}: {}", path.string(), ec.message());
-  if (progress) progress(0, total);
-  if (total == 0) return {};
+namespace {
 
+// Calls `block` with each decompressed block of a plain, gzip or zstd SQL file, and the bytes
+// of the file read so far, until it returns false or the file ends.
+Status for_each_block(const fs::path& path, DumpFormat format,
+                      const std::function<Result<bool>(std::string_view, uint64_t)>& block) {
   ArchivePtr a(archive_read_new());
   if (!a) return err(Errc::internal, "archive_read_new failed");
   // Only the filter the magic named, so a SQL text is never mistaken for another encoding.
@@ -87,12 +81,61 @@ Status stream_sql_file(const fs::path& path, int fd, const Progress& progress) {
     la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
     if (n < 0) return corrupt("corrupt dump");
     if (n == 0) break;
-    TRY_CTX(os::write_all(fd, std::string_view(buf.data(), static_cast<size_t>(n))),
-            "streaming the dump to the client");
-    if (progress) progress(static_cast<uint64_t>(archive_filter_bytes(a.get(), -1)), total);
+    auto read = static_cast<uint64_t>(archive_filter_bytes(a.get(), -1));
+    if (!TRY(block(std::string_view(buf.data(), static_cast<size_t>(n)), read))) break;
   }
+  return {};
+}
+
+Result<DumpFormat> sql_format(const fs::path& path) {
+  auto format = TRY(sniff_dump(path));
+  if (format == DumpFormat::pg_archive) {
+    return err(Errc::invalid_argument, "{} is a pg_dump custom archive, not SQL text",
+               path.string());
+  }
+  return format;
+}
+
+}  // namespace
+
+Status stream_sql_file(const fs::path& path, int fd, const Progress& progress) {
+  auto format = TRY(sql_format(path));
+  std::error_code ec;
+  uint64_t total = fs::file_size(path, ec);
+  if (ec)
+    return err(Errc::not_found, "cannot read the size of {}: {}", path.string(), ec.message());
+  if (progress) progress(0, total);
+  if (total == 0) return {};
+  TRY(for_each_block(path, format, [&](std::string_view data, uint64_t read) -> Result<bool> {
+    TRY_CTX(os::write_all(fd, data), "streaming the dump to the client");
+    if (progress) progress(read, total);
+    return true;
+  }));
   if (progress) progress(total, total);
   return {};
+}
+
+Result<std::string> read_sql_head(const fs::path& path, size_t limit) {
+  auto format = TRY(sql_format(path));
+  std::string head;
+  TRY(for_each_block(path, format, [&](std::string_view data, uint64_t) -> Result<bool> {
+    head.append(data.substr(0, limit - head.size()));
+    return head.size() < limit;
+  }));
+  return head;
+}
+
+bool sql_switches_database(std::string_view head) {
+  // psql's meta-commands stand at the start of a line: \c or \connect followed by a name.
+  for (size_t at = 0; at < head.size();) {
+    size_t eol = head.find('\n', at);
+    std::string_view line = head.substr(at, eol == std::string_view::npos ? head.npos : eol - at);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.rfind("\\c ", 0) == 0 || line.rfind("\\connect ", 0) == 0) return true;
+    if (eol == std::string_view::npos) break;
+    at = eol + 1;
+  }
+  return false;
 }
 
 }  // namespace dbtwin::engine

@@ -18,4 +18,11 @@ Result<DumpFormat> sniff_dump(const fs::path& path);
 // client). Progress counts bytes of the file read. A corrupt archive is invalid_argument.
 Status stream_sql_file(const fs::path& path, int fd, const Progress& progress);
 
+// The first `limit` bytes of a plain, gzip or zstd SQL file, decompressed.
+Result<std::string> read_sql_head(const fs::path& path, size_t limit);
+
+// True if SQL text switches databases itself with psql's \c or \connect (a dump made with
+// pg_dump --create, or one that creates and fills its own database).
+bool sql_switches_database(std::string_view head);
+
 }  // namespace dbtwin::engine

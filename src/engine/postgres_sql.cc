@@ -74,7 +74,10 @@ Status PostgresEngine::import(const ServerSpec& spec, const Credentials& admin,
   }
   switch (type) {
     case ImportSource::Type::sql_file: {
-      auto psql = TRY(client("psql", spec, admin, database));
+      // A dump that creates and enters its own database (DROP/CREATE DATABASE, then \c) must
+      // not start inside the database it drops: it starts in the maintenance database.
+      bool own_database = sql_switches_database(TRY(read_sql_head(source.path, 256 * 1024)));
+      auto psql = TRY(client("psql", spec, admin, own_database ? "postgres" : database));
       psql.argv.insert(psql.argv.begin() + 1, {"-X", "-q", "-v", "ON_ERROR_STOP=1"});
       return import_sql_file(source.path, std::move(psql), spec.rundir,
                              "psql importing " + source.path.string(), progress);

@@ -36,7 +36,8 @@ struct Owner {
   gid_t gid = 0;
 };
 Result<Owner> owner_of(const fs::path& path);
-// Changes the owner of a whole tree (no symlink following).
+// Changes the owner of a whole tree (no symlink following), touching only entries whose owner
+// differs.
 Status chown_tree(const fs::path& path, uid_t uid, gid_t gid);
 Status remove_file(const fs::path& path);  // not an error if absent
 // Removes a tree without following symlinks and without crossing into other mounts (a mount

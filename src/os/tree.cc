@@ -138,8 +138,11 @@ Status remove_tree(const fs::path& given) {
 
 Status chown_tree(const fs::path& path, uid_t uid, gid_t gid) {
   return walk_tree(path,
-                   [&](int dirfd, const std::string& name, const struct statx&,
+                   [&](int dirfd, const std::string& name, const struct statx& st,
                        const std::string& shown) -> Status {
+                     // Only what differs: on overlayfs a chown copies the whole file up, so
+                     // chowning an already-owned clone would cost a full copy of it.
+                     if (st.stx_uid == uid && st.stx_gid == gid) return {};
                      if (::fchownat(dirfd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
                        return errno_error(fmt::format("changing the owner of {}", shown), errno);
                      }
