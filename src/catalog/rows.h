@@ -49,7 +49,8 @@ struct CloneRow {
   std::string password;
   std::string database;
   std::string owner;
-  std::string state;         // "creating" | "running" | "stopped" | "failed" | "destroying"
+  std::string state;         // "creating" | "running" | "stopped" | "failed" | "destroying" |
+                             // "quiescing" (stopped for a snapshot; running again after it)
   int64_t created_at = 0;
   int64_t expires_at = 0;    // 0: never
   bool is_protected = false;

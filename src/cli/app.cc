@@ -69,7 +69,8 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; any usage error is bad input, exit 2 like every other.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   log::init(inv.globals.verbose, inv.globals.quiet);
   if (!inv.action) {

@@ -15,6 +15,7 @@ namespace {
 struct CreateArgs {
   std::string template_name;
   std::string name;
+  bool name_given = false;  // an empty NAME given on purpose is refused, not generated
   int64_t snapshot = 0;
   std::string from_clone;
   std::string ttl;
@@ -27,7 +28,7 @@ struct CreateArgs {
 Result<core::CloneRequest> to_request(const CreateArgs& a) {
   core::CloneRequest req;
   req.template_name = a.template_name;
-  if (!a.name.empty()) req.name = a.name;
+  if (a.name_given) req.name = a.name;
   if (a.snapshot > 0) req.snapshot_id = a.snapshot;
   if (!a.from_clone.empty()) req.from_clone = a.from_clone;
   if (!a.ttl.empty()) req.ttl = TRY(parse_duration(a.ttl));
@@ -35,7 +36,7 @@ Result<core::CloneRequest> to_request(const CreateArgs& a) {
   req.user = a.user;
   if (!a.exec.empty()) {
     if (!std::filesystem::exists(a.exec)) return err(Errc::not_found, "hook script {} does not exist", a.exec);
-    req.exec = std::filesystem::absolute(a.exec).string();
+    req.exec = std::filesystem::absolute(a.exec).lexically_normal().string();
   }
   req.owner = a.owner.empty() ? os::invoking_user_name() : a.owner;
   return req;
@@ -78,7 +79,8 @@ void add_create(CLI::App* clone, Invocation& inv) {
   auto a = std::make_shared<CreateArgs>();
   auto* create = clone->add_subcommand("create", "a private, writable, running copy of a template");
   create->add_option("template", a->template_name)->required();
-  create->add_option("name", a->name, "clone name (generated if omitted)");
+  create->add_option("name", a->name, "clone name (generated if omitted)")
+      ->each([a](const std::string&) { a->name_given = true; });
   create->add_option("--snapshot", a->snapshot, "snapshot id (default: the newest)");
   create->add_option("--from-clone", a->from_clone, "copy another clone's current state");
   create->add_option("--ttl", a->ttl, "time to live, e.g. 30m, 8h, 2d");

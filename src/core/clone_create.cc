@@ -37,7 +37,7 @@ Result<catalog::SnapshotRow> pick_snapshot(Context& ctx, const CloneRequest& req
       return err(Errc::invalid_argument, "clone '{}' belongs to template '{}', not '{}'", src.name,
                  src.template_name, tmpl.name);
     }
-    if (src.state == "creating" || src.state == "destroying") {
+    if (src.state == "creating" || src.state == "destroying" || src.state == "quiescing") {
       return err(Errc::conflict, "clone '{}' is {}", src.name, src.state);
     }
     return snapshot_clone(ctx, src, {tmpl.name, "clone:" + src.name, true, false});

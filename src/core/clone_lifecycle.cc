@@ -14,7 +14,7 @@ namespace {
 Result<catalog::CloneRow> load(Context& ctx, const std::string& name) {
   TRY(validate_name("clone", name));
   auto row = TRY(ctx.catalog().get_clone(name));
-  if (row.state == "creating" || row.state == "destroying") {
+  if (row.state == "creating" || row.state == "destroying" || row.state == "quiescing") {
     return err(Errc::conflict, "clone '{}' is {} by another command", name, row.state);
   }
   return row;

@@ -8,15 +8,28 @@ namespace dbtwin::core {
 
 namespace {
 
-// Restarts a quiesced clone and waits for its login; records the new server.
-Status restart_clone(Context& ctx, engine::Engine& eng, catalog::CloneRow clone) {
+// Restarts a quiesced clone and waits for its login; records the new server. The row stays
+// "quiescing" (as `quiesced`, with the new pid) until the login works, so that "running" means
+// ready and a kill before then leaves the restart to the next command. A server that does not
+// come up leaves the clone failed.
+Status restart_clone(Context& ctx, engine::Engine& eng, catalog::CloneRow clone,
+                     catalog::CloneRow quiesced) {
+  auto& cat = ctx.catalog();
   auto spec = TRY(clone_spec(ctx, clone));
   auto pid = TRY(start_server(ctx, eng, spec));
-  clone.server_pid = pid.pid;
-  clone.server_start = static_cast<int64_t>(pid.start_time);
-  clone.state = "running";
-  TRY(ctx.catalog().update_clone(clone));
-  return eng.wait_ready(spec, pid, clone_credentials(clone), clone.database, ready_timeout(ctx));
+  quiesced.server_pid = clone.server_pid = pid.pid;
+  quiesced.server_start = clone.server_start = static_cast<int64_t>(pid.start_time);
+  TRY(cat.update_clone(quiesced));
+  auto ready = eng.wait_ready(spec, pid, clone_credentials(clone), clone.database, ready_timeout(ctx));
+  if (!ready) {
+    (void)eng.stop(spec, pid, engine::StopMode::fast);
+    clone.state = "failed";
+    clone.server_pid = clone.server_start = 0;
+  } else {
+    clone.state = "running";
+  }
+  TRY(cat.update_clone(clone));
+  return ready;
 }
 
 }  // namespace
@@ -26,6 +39,9 @@ Result<catalog::SnapshotRow> snapshot_clone(Context& ctx, const catalog::CloneRo
   auto* pool = TRY(ctx.pool());
   auto* eng = TRY(ctx.engine(clone.engine));
   auto& cat = ctx.catalog();
+  if (clone.state == "quiescing") {
+    return err(Errc::conflict, "clone '{}' is being snapshotted by another command", clone.name);
+  }
 
   catalog::SnapshotRow snap;
   snap.id = TRY(cat.next_snapshot_id());
@@ -45,16 +61,24 @@ Result<catalog::SnapshotRow> snapshot_clone(Context& ctx, const catalog::CloneRo
                os::process_alive({static_cast<pid_t>(clone.server_pid),
                                   static_cast<uint64_t>(clone.server_start)});
   bool quiesce = alive && (how.clean || !pool->atomic_snapshots());
+  catalog::CloneRow quiesced = clone;
   if (quiesce) {
-    TRY(stop_server(*eng, spec, clone.server_pid, clone.server_start, engine::StopMode::clean));
-    catalog::CloneRow stopped = clone;
-    stopped.state = "stopped";
-    stopped.server_pid = stopped.server_start = 0;
-    TRY(cat.update_clone(stopped));
+    // Until it runs again the clone is "quiescing" under this command, from before the stop:
+    // if the command is killed anywhere in between, the next one starts it again.
+    quiesced.state = "quiescing";
+    quiesced.op = ctx.self_op();
+    TRY(cat.update_clone(quiesced));
+    auto stopped = stop_server(*eng, spec, clone.server_pid, clone.server_start, engine::StopMode::clean);
+    if (!stopped) {
+      (void)cat.update_clone(clone);
+      return std::move(stopped).error().context(fmt::format("stopping clone '{}' for a snapshot", clone.name));
+    }
+    quiesced.server_pid = quiesced.server_start = 0;
+    TRY(cat.update_clone(quiesced));
   }
   auto taken = pool->snapshot(clone.volume, snap.volume);
   // The clone runs again whatever happened to the snapshot.
-  Status restarted = quiesce ? restart_clone(ctx, *eng, clone) : Status{};
+  Status restarted = quiesce ? restart_clone(ctx, *eng, clone, quiesced) : Status{};
   if (!taken) return std::move(taken).error().context(fmt::format("snapshot of clone '{}'", clone.name));
   undo.push([pool, volume = snap.volume] { (void)pool->destroy(volume); });
   TRY_CTX(std::move(restarted), fmt::format("restarting clone '{}' after its snapshot", clone.name));

@@ -77,7 +77,9 @@ Status MariadbEngine::init_datadir(const ServerSpec& spec, const Credentials& ad
       os::run_checked(
           spawn_options({install.string(), "--no-defaults", "--datadir=" + spec.datadir.string(),
                          "--auth-root-authentication-method=normal", "--skip-test-db",
-                         "--skip-name-resolve", "--innodb-log-file-size=16M"},
+                         "--skip-name-resolve", "--innodb-log-file-size=16M",
+                         // Not /tmp: a server starting elsewhere would delete its temporary tables.
+                         "--tmpdir=" + spec.rundir.string()},
                         spec.run_as, spec.datadir),
           Errc::engine),
       "mariadb-install-db " + spec.datadir.string());

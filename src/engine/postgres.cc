@@ -129,6 +129,8 @@ Result<os::ProcessId> PostgresEngine::start(const ServerSpec& spec) {
     return err(Errc::conflict, "a PostgreSQL server (pid {}) already runs on {}", running->pid,
                spec.datadir.string());
   }
+  // After a kill -9, PostgreSQL would take its dead but unreaped predecessor for a live server.
+  TRY_CTX(clear_zombie_pid_file(spec.datadir / "postmaster.pid"), "starting PostgreSQL");
   auto log = TRY(open_log(spec.log_file));
   auto opts =
       spawn_options({postgres.string(), "-D", spec.datadir.string()}, spec.run_as, spec.datadir);

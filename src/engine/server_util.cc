@@ -103,18 +103,40 @@ Result<UniqueFd> open_log(const fs::path& log_file) {
   return os::open_fd(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 }
 
+namespace {
+
+// The pid on the first line of a pid file, or 0.
+pid_t pid_in_file(const fs::path& pid_file) {
+  auto text = os::read_file(pid_file);
+  if (!text.ok()) return 0;
+  auto first = std::string(trim(text->substr(0, text->find('\n'))));
+  try {
+    return static_cast<pid_t>(std::stol(first));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+Status clear_zombie_pid_file(const fs::path& pid_file) {
+  pid_t pid = pid_in_file(pid_file);
+  if (pid <= 0) return {};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  for (;;) {
+    auto id = os::process_id(pid);
+    // Gone (the server cleans a stale file up itself), or alive (it refuses, rightly).
+    if (!id.ok() || os::process_alive(*id)) return {};
+    // Init normally reaps at once; some container inits take their time, and some never do.
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return os::remove_file(pid_file);
+}
+
 std::optional<os::ProcessId> live_pid_from_file(const fs::path& pid_file,
                                                 std::string_view program_hint) {
-  auto text = os::read_file(pid_file);
-  if (!text.ok()) return std::nullopt;
-  auto first = std::string(trim(text->substr(0, text->find('\n'))));
-  pid_t pid = 0;
-  try {
-    pid = static_cast<pid_t>(std::stol(first));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  if (pid <= 0) return std::nullopt;
+  pid_t pid = pid_in_file(pid_file);
   auto id = os::process_id(pid);
   if (!id.ok() || !os::process_alive(*id)) return std::nullopt;
   auto argv = os::process_cmdline(pid);

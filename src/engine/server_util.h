@@ -89,6 +89,10 @@ Result<UniqueFd> open_log(const fs::path& log_file);
 std::optional<os::ProcessId> live_pid_from_file(const fs::path& pid_file,
                                                 std::string_view program_hint);
 
+// Clears a pid file whose server is dead but not yet reaped (a zombie, after a kill -9), which a
+// server takes for a live one and so refuses to start. Waits briefly for the reaping first.
+Status clear_zombie_pid_file(const fs::path& pid_file);
+
 // Sends `sig`, waits up to `grace`, then SIGKILLs and waits again.
 Status stop_process(const os::ProcessId& server, int sig, std::chrono::milliseconds grace,
                     std::string_view what);

@@ -20,6 +20,7 @@ namespace {
 
 struct StatFields {
   char state = '?';
+  pid_t pgrp = 0;
   uint64_t start_time = 0;
 };
 
@@ -35,10 +36,12 @@ std::optional<StatFields> read_stat(pid_t pid) {
   std::istringstream rest(line.substr(close + 1));
   StatFields f;
   std::string field;
-  // Field 3 is the state; field 22 the start time, i.e. the 20th field after the comm.
+  // Field 3 is the state, field 5 the process group; field 22 the start time, i.e. the 20th
+  // field after the comm.
   for (int i = 3; i <= 22; ++i) {
     if (!(rest >> field)) return std::nullopt;
     if (i == 3) f.state = field.empty() ? '?' : field[0];
+    if (i == 5) f.pgrp = static_cast<pid_t>(std::strtol(field.c_str(), nullptr, 10));
     if (i == 22) f.start_time = std::strtoull(field.c_str(), nullptr, 10);
   }
   return f;
@@ -81,6 +84,26 @@ Status signal_process(const ProcessId& id, int sig) {
   if (!f || f->start_time != id.start_time) return {};
   if (::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) < 0 && errno != ESRCH) {
     return errno_error(fmt::format("sending signal {} to pid {}", sig, id.pid), errno);
+  }
+  return {};
+}
+
+Result<pid_t> process_group(pid_t pid) {
+  auto f = read_stat(pid);
+  if (pid <= 0 || !f || f->state == 'Z' || f->state == 'X') {
+    return err(Errc::not_found, "no process with pid {}", pid);
+  }
+  return f->pgrp;
+}
+
+Status signal_group(const ProcessId& leader, int sig) {
+  auto f = read_stat(leader.pid);
+  // Checked just before the kill: a group whose leader was reaped could be a stranger's by now.
+  if (leader.pid <= 1 || !f || f->start_time != leader.start_time || f->pgrp != leader.pid) {
+    return {};
+  }
+  if (::kill(-leader.pid, sig) < 0 && errno != ESRCH) {
+    return errno_error(fmt::format("sending signal {} to group {}", sig, leader.pid), errno);
   }
   return {};
 }

@@ -98,6 +98,12 @@ bool process_alive(const ProcessId& id);
 Status signal_process(const ProcessId& id, int sig);
 // Waits until the process is gone; timeout if it is still alive after `limit`.
 Status wait_gone(const ProcessId& id, std::chrono::milliseconds limit);
+// The process group of a live process; not_found if there is none.
+Result<pid_t> process_group(pid_t pid);
+// Sends sig to the process group that `leader` leads, if that very process still leads one (as
+// every child started here does): a tool and the children it forked go together. Not an error
+// if it is gone.
+Status signal_group(const ProcessId& leader, int sig);
 
 // All pids on the machine, and one process's argv (empty for kernel threads).
 std::vector<pid_t> list_pids();

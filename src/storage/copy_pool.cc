@@ -32,6 +32,7 @@ class CopyPool final : public DirPool {
 
   Status destroy(const std::string& id) override {
     TRY(validate_volume_id(id));
+    TRY(remove_staging(id));
     return in_context(os::remove_tree(volume(id)), "destroying volume " + id);
   }
 

@@ -39,6 +39,10 @@ fs::path DirPool::staging(const std::string& id) const {
   return root_ / (std::string(kStagingPrefix) + id);
 }
 
+Status DirPool::remove_staging(const std::string& id) const {
+  return in_context(os::remove_tree(staging(id)), "removing the staging folder of volume " + id);
+}
+
 Status DirPool::check_src_dst(const std::string& src, const std::string& dst) {
   TRY(validate_ids({src, dst}));
   TRY(existing(src));

@@ -51,6 +51,8 @@ class DirPool : public StoragePool {
   Result<fs::path> existing(const std::string& id) const;
   // A scratch folder name beside the volumes for building `id` before it is renamed into place.
   fs::path staging(const std::string& id) const;
+  // Removes the staging folder of `id`, which a copy killed half-way leaves behind.
+  Status remove_staging(const std::string& id) const;
   // The checks every op starts with: valid ids, `src` present, `dst` absent.
   Status check_src_dst(const std::string& src, const std::string& dst);
   // mkdir <root>/<id> with mode 0700 (the umask does not apply).

@@ -63,6 +63,7 @@ class OverlayPool final : public DirPool {
 
   Status destroy(const std::string& id) override {
     TRY(validate_volume_id(id));
+    TRY(remove_staging(id));
     fs::path p = volume(id);
     if (!os::exists(p)) return {};
     if (is_clone(id)) TRY_CTX(os::unmount(p / "merged"), "destroying volume " + id);
