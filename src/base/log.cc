@@ -12,7 +12,8 @@ void init(bool verbose, bool quiet) {
   logger->set_pattern(verbose ? "%H:%M:%S.%e %^%l%$: %v" : "%^%l%$: %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(verbose ? spdlog::level::debug
-                            : quiet ? spdlog::level::err : spdlog::level::warn);
+                    : quiet ? spdlog::level::err
+                            : spdlog::level::warn);
 }
 
 std::string redact(std::string_view text) {

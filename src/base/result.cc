@@ -6,18 +6,30 @@ namespace dbtwin {
 
 const char* errc_name(Errc code) {
   switch (code) {
-    case Errc::invalid_argument: return "invalid_argument";
-    case Errc::not_found: return "not_found";
-    case Errc::already_exists: return "already_exists";
-    case Errc::conflict: return "conflict";
-    case Errc::unavailable: return "unavailable";
-    case Errc::no_space: return "no_space";
-    case Errc::engine: return "engine";
-    case Errc::storage: return "storage";
-    case Errc::timeout: return "timeout";
-    case Errc::hook_failed: return "hook_failed";
-    case Errc::system: return "system";
-    case Errc::internal: return "internal";
+    case Errc::invalid_argument:
+      return "invalid_argument";
+    case Errc::not_found:
+      return "not_found";
+    case Errc::already_exists:
+      return "already_exists";
+    case Errc::conflict:
+      return "conflict";
+    case Errc::unavailable:
+      return "unavailable";
+    case Errc::no_space:
+      return "no_space";
+    case Errc::engine:
+      return "engine";
+    case Errc::storage:
+      return "storage";
+    case Errc::timeout:
+      return "timeout";
+    case Errc::hook_failed:
+      return "hook_failed";
+    case Errc::system:
+      return "system";
+    case Errc::internal:
+      return "internal";
   }
   return "internal";
 }
@@ -34,13 +46,24 @@ Error make_error(Errc code, std::string message, int sys_errno) {
 Error errno_error(std::string_view what, int e) {
   Errc code = Errc::system;
   switch (e) {
-    case ENOENT: code = Errc::not_found; break;
-    case EEXIST: code = Errc::already_exists; break;
+    case ENOENT:
+      code = Errc::not_found;
+      break;
+    case EEXIST:
+      code = Errc::already_exists;
+      break;
     case ENOSPC:
-    case EDQUOT: code = Errc::no_space; break;
-    case EINVAL: code = Errc::invalid_argument; break;
-    case EBUSY: code = Errc::conflict; break;
-    default: break;
+    case EDQUOT:
+      code = Errc::no_space;
+      break;
+    case EINVAL:
+      code = Errc::invalid_argument;
+      break;
+    case EBUSY:
+      code = Errc::conflict;
+      break;
+    default:
+      break;
   }
   return Error{code, fmt::format("{}: {}", what, std::strerror(e)), e};
 }

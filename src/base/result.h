@@ -14,15 +14,15 @@ enum class Errc {
   invalid_argument,  // bad input from the user: a name, a flag, a malformed file
   not_found,         // an unknown template, clone, snapshot or file
   already_exists,    // a name that is taken
-  conflict,          // the operation clashes with the current state (template in use, clone protected)
-  unavailable,       // a missing binary, a full port range, a pool that cannot be used
-  no_space,          // the disk or the pool is full
-  engine,            // the database server or its tools failed
-  storage,           // the pool driver failed
-  timeout,           // something did not happen in time
-  hook_failed,       // a user script exited non-zero
-  system,            // a system call failed (see sys_errno)
-  internal,          // a bug
+  conflict,     // the operation clashes with the current state (template in use, clone protected)
+  unavailable,  // a missing binary, a full port range, a pool that cannot be used
+  no_space,     // the disk or the pool is full
+  engine,       // the database server or its tools failed
+  storage,      // the pool driver failed
+  timeout,      // something did not happen in time
+  hook_failed,  // a user script exited non-zero
+  system,       // a system call failed (see sys_errno)
+  internal,     // a bug
 };
 
 const char* errc_name(Errc code);
@@ -48,7 +48,7 @@ Error err(Errc code, fmt::format_string<Args...> f, Args&&... args) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
@@ -100,18 +100,18 @@ using Status = Result<void>;
 // value. A GNU statement expression, marked __extension__ so -Wpedantic accepts it; each
 // expansion gets its own variable name so that nested TRYs do not shadow each other.
 #define TRY(expr) DBTWIN_TRY_IMPL(expr, DBTWIN_CONCAT(dbtwin_try_, __COUNTER__))
-#define DBTWIN_TRY_IMPL(expr, var)                     \
-  __extension__({                                      \
-    auto var = (expr);                                 \
-    if (!var.ok()) return std::move(var).error();      \
-    std::move(var).value();                            \
+#define DBTWIN_TRY_IMPL(expr, var)                \
+  __extension__({                                 \
+    auto var = (expr);                            \
+    if (!var.ok()) return std::move(var).error(); \
+    std::move(var).value();                       \
   })
 
 // TRY_CTX(expr, context): as TRY, prefixing the error message with a context string.
 #define TRY_CTX(expr, ctx) DBTWIN_TRY_CTX_IMPL(expr, ctx, DBTWIN_CONCAT(dbtwin_try_, __COUNTER__))
-#define DBTWIN_TRY_CTX_IMPL(expr, ctx, var)                                \
-  __extension__({                                                          \
-    auto var = (expr);                                                     \
-    if (!var.ok()) return std::move(var).error().context(ctx);             \
-    std::move(var).value();                                                \
+#define DBTWIN_TRY_CTX_IMPL(expr, ctx, var)                    \
+  __extension__({                                              \
+    auto var = (expr);                                         \
+    if (!var.ok()) return std::move(var).error().context(ctx); \
+    std::move(var).value();                                    \
   })

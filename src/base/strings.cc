@@ -26,7 +26,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 bool ends_with(std::string_view s, std::string_view x) {
   return s.size() >= x.size() && s.substr(s.size() - x.size()) == x;
 }
@@ -44,9 +46,9 @@ Status validate_name(std::string_view kind, std::string_view name) {
   if (!alnum(name[0])) return bad("it must start with a lowercase letter or a digit");
   for (char c : name) {
     if (!alnum(c) && c != '_' && c != '-') {
-      return bad(fmt::format("the character '{}' is not allowed",
-                             std::isprint(static_cast<unsigned char>(c)) ? std::string(1, c)
-                                                                         : std::string("?")));
+      return bad(fmt::format(
+          "the character '{}' is not allowed",
+          std::isprint(static_cast<unsigned char>(c)) ? std::string(1, c) : std::string("?")));
     }
   }
   return {};
@@ -64,16 +66,29 @@ Result<std::chrono::seconds> parse_duration(std::string_view text) {
       if (n > 100'000'000) return err(Errc::invalid_argument, "duration '{}' is too large", text);
       ++i;
     }
-    if (i == 0) return err(Errc::invalid_argument, "invalid duration '{}' (try 90s, 15m, 8h, 2d)", text);
+    if (i == 0)
+      return err(Errc::invalid_argument, "invalid duration '{}' (try 90s, 15m, 8h, 2d)", text);
     char unit = i < s.size() ? s[i] : 's';
     int64_t mult = 0;
     switch (unit) {
-      case 's': mult = 1; break;
-      case 'm': mult = 60; break;
-      case 'h': mult = 3600; break;
-      case 'd': mult = 86400; break;
-      case 'w': mult = 7 * 86400; break;
-      default: return err(Errc::invalid_argument, "invalid duration unit in '{}' (use s, m, h, d or w)", text);
+      case 's':
+        mult = 1;
+        break;
+      case 'm':
+        mult = 60;
+        break;
+      case 'h':
+        mult = 3600;
+        break;
+      case 'd':
+        mult = 86400;
+        break;
+      case 'w':
+        mult = 7 * 86400;
+        break;
+      default:
+        return err(Errc::invalid_argument, "invalid duration unit in '{}' (use s, m, h, d or w)",
+                   text);
     }
     total += n * mult;
     s.remove_prefix(std::min(s.size(), i + 1));
@@ -103,15 +118,23 @@ Result<uint64_t> parse_size(std::string_view text) {
   }
   std::string unit = s.substr(pos);
   for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (unit.ends_with("IB")) unit.erase(unit.size() - 2);
-  else if (unit.size() > 1 && unit.ends_with("B")) unit.pop_back();
+  if (unit.ends_with("IB"))
+    unit.erase(unit.size() - 2);
+  else if (unit.size() > 1 && unit.ends_with("B"))
+    unit.pop_back();
   double mult = 1;
-  if (unit.empty() || unit == "B") mult = 1;
-  else if (unit == "K") mult = 1024.0;
-  else if (unit == "M") mult = 1024.0 * 1024;
-  else if (unit == "G") mult = 1024.0 * 1024 * 1024;
-  else if (unit == "T") mult = 1024.0 * 1024 * 1024 * 1024;
-  else return err(Errc::invalid_argument, "invalid size unit in '{}' (use K, M, G or T)", text);
+  if (unit.empty() || unit == "B")
+    mult = 1;
+  else if (unit == "K")
+    mult = 1024.0;
+  else if (unit == "M")
+    mult = 1024.0 * 1024;
+  else if (unit == "G")
+    mult = 1024.0 * 1024 * 1024;
+  else if (unit == "T")
+    mult = 1024.0 * 1024 * 1024 * 1024;
+  else
+    return err(Errc::invalid_argument, "invalid size unit in '{}' (use K, M, G or T)", text);
   if (n < 0 || std::isnan(n)) return err(Errc::invalid_argument, "invalid size '{}'", text);
   return static_cast<uint64_t>(n * mult);
 }
@@ -143,7 +166,9 @@ std::string random_token(size_t length) {
   return out;
 }
 
-int64_t now_unix() { return static_cast<int64_t>(std::time(nullptr)); }
+int64_t now_unix() {
+  return static_cast<int64_t>(std::time(nullptr));
+}
 
 std::string format_time(int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);

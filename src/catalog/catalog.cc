@@ -17,8 +17,9 @@ Result<std::optional<std::string>> Catalog::setting(const std::string& key) {
 }
 
 Status Catalog::set_setting(const std::string& key, const std::string& value) {
-  auto st = TRY(db_->prepare(
-      "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  auto st =
+      TRY(db_->prepare("INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE "
+                       "SET value = excluded.value"));
   st.bind(1, key).bind(2, value);
   return st.run();
 }

@@ -69,9 +69,12 @@ Result<CloneRow> Catalog::get_clone(const std::string& name) {
 
 Result<std::vector<CloneRow>> Catalog::list_clones(const std::optional<std::string>& tmpl) {
   auto st = TRY(db_->prepare(fmt::format(
-      "SELECT {} FROM clones WHERE (?1 IS NULL OR template = ?1) ORDER BY created_at, name", kColumns)));
-  if (tmpl) st.bind(1, *tmpl);
-  else st.bind_null(1);
+      "SELECT {} FROM clones WHERE (?1 IS NULL OR template = ?1) ORDER BY created_at, name",
+      kColumns)));
+  if (tmpl)
+    st.bind(1, *tmpl);
+  else
+    st.bind_null(1);
   std::vector<CloneRow> out;
   while (TRY(st.step())) out.push_back(read_row(st));
   return out;

@@ -48,9 +48,10 @@ Status Catalog::migrate() {
   TRY(stmt.step());
   int current = static_cast<int>(stmt.int_at(0));
   if (current > static_cast<int>(kMigrations.size())) {
-    return err(Errc::unavailable,
-               "the catalog has schema version {}, newer than this dbtwin knows ({}); upgrade dbtwin",
-               current, kMigrations.size());
+    return err(
+        Errc::unavailable,
+        "the catalog has schema version {}, newer than this dbtwin knows ({}); upgrade dbtwin",
+        current, kMigrations.size());
   }
   for (size_t v = static_cast<size_t>(current); v < kMigrations.size(); ++v) {
     auto tx = TRY(Transaction::begin(*db_));

@@ -15,13 +15,13 @@ struct OpOwner {
 
 struct TemplateRow {
   std::string name;
-  std::string engine;        // "postgres" | "mariadb"
-  std::string database;      // the default database clones connect to
-  std::string source_kind;   // "dump" | "url" | "clone" | "empty"
-  std::string source_ref;    // the dump path, the URL (password removed), the clone name
+  std::string engine;       // "postgres" | "mariadb"
+  std::string database;     // the default database clones connect to
+  std::string source_kind;  // "dump" | "url" | "clone" | "empty"
+  std::string source_ref;   // the dump path, the URL (password removed), the clone name
   std::string admin_user;
   std::string admin_password;
-  std::string state;         // "importing" | "ready"
+  std::string state;  // "importing" | "ready"
   int64_t created_at = 0;
   OpOwner op;
 };
@@ -29,10 +29,10 @@ struct TemplateRow {
 struct SnapshotRow {
   int64_t id = 0;
   std::string template_name;
-  std::string volume;        // snap.<template>.<id>
-  std::string state;         // "creating" | "ready"
-  std::string origin;        // "import" | "refresh" | "clone:<name>" | "freeze:<name>"
-  bool hidden = false;       // made for a clone of a clone; removed with its last user
+  std::string volume;   // snap.<template>.<id>
+  std::string state;    // "creating" | "ready"
+  std::string origin;   // "import" | "refresh" | "clone:<name>" | "freeze:<name>"
+  bool hidden = false;  // made for a clone of a clone; removed with its last user
   int64_t size_bytes = 0;
   int64_t created_at = 0;
   OpOwner op;
@@ -43,21 +43,21 @@ struct CloneRow {
   std::string template_name;
   int64_t snapshot_id = 0;
   std::string engine;
-  std::string volume;        // clone.<name>
+  std::string volume;  // clone.<name>
   int port = 0;
   std::string user;
   std::string password;
   std::string database;
   std::string owner;
-  std::string state;         // "creating" | "running" | "stopped" | "failed" | "destroying" |
-                             // "quiescing" (stopped for a snapshot; running again after it)
+  std::string state;  // "creating" | "running" | "stopped" | "failed" | "destroying" |
+                      // "quiescing" (stopped for a snapshot; running again after it)
   int64_t created_at = 0;
-  int64_t expires_at = 0;    // 0: never
+  int64_t expires_at = 0;  // 0: never
   bool is_protected = false;
   int64_t server_pid = 0;
   int64_t server_start = 0;
   int64_t restarts = 0;
-  std::string hook;          // the --exec script, kept for reset
+  std::string hook;  // the --exec script, kept for reset
   OpOwner op;
 };
 

@@ -33,7 +33,8 @@ Result<int64_t> Catalog::next_snapshot_id() {
 }
 
 Status Catalog::insert_snapshot(const SnapshotRow& r) {
-  auto st = TRY(db_->prepare(fmt::format("INSERT INTO snapshots({}) VALUES(?,?,?,?,?,?,?,?,?,?)", kColumns)));
+  auto st = TRY(
+      db_->prepare(fmt::format("INSERT INTO snapshots({}) VALUES(?,?,?,?,?,?,?,?,?,?)", kColumns)));
   st.bind(1, r.id).bind(2, r.template_name).bind(3, r.volume).bind(4, r.state).bind(5, r.origin);
   st.bind(6, int64_t{r.hidden}).bind(7, r.size_bytes).bind(8, r.created_at);
   st.bind(9, r.op.pid).bind(10, r.op.start_time);
@@ -49,20 +50,24 @@ Result<std::optional<SnapshotRow>> Catalog::find_snapshot(int64_t id) {
 
 Result<std::vector<SnapshotRow>> Catalog::list_snapshots(const std::optional<std::string>& tmpl,
                                                          bool include_hidden) {
-  std::string sql = fmt::format("SELECT {} FROM snapshots WHERE (?1 IS NULL OR template = ?1)", kColumns);
+  std::string sql =
+      fmt::format("SELECT {} FROM snapshots WHERE (?1 IS NULL OR template = ?1)", kColumns);
   if (!include_hidden) sql += " AND hidden = 0";
   sql += " ORDER BY id DESC";
   auto st = TRY(db_->prepare(sql));
-  if (tmpl) st.bind(1, *tmpl);
-  else st.bind_null(1);
+  if (tmpl)
+    st.bind(1, *tmpl);
+  else
+    st.bind_null(1);
   std::vector<SnapshotRow> out;
   while (TRY(st.step())) out.push_back(read_row(st));
   return out;
 }
 
 Status Catalog::mark_snapshot_ready(int64_t id, int64_t size_bytes) {
-  auto st = TRY(db_->prepare(
-      "UPDATE snapshots SET state = 'ready', size_bytes = ?, op_pid = 0, op_start = 0 WHERE id = ?"));
+  auto st =
+      TRY(db_->prepare("UPDATE snapshots SET state = 'ready', size_bytes = ?, op_pid = 0, op_start "
+                       "= 0 WHERE id = ?"));
   st.bind(1, size_bytes).bind(2, id);
   return st.run();
 }

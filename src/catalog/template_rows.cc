@@ -26,7 +26,8 @@ TemplateRow read_row(const Statement& st) {
 }  // namespace
 
 Status Catalog::insert_template(const TemplateRow& r) {
-  auto st = TRY(db_->prepare(fmt::format("INSERT INTO templates({}) VALUES(?,?,?,?,?,?,?,?,?,?,?)", kColumns)));
+  auto st = TRY(db_->prepare(
+      fmt::format("INSERT INTO templates({}) VALUES(?,?,?,?,?,?,?,?,?,?,?)", kColumns)));
   st.bind(1, r.name).bind(2, r.engine).bind(3, r.database).bind(4, r.source_kind);
   st.bind(5, r.source_ref).bind(6, r.admin_user).bind(7, r.admin_password).bind(8, r.state);
   st.bind(9, r.created_at).bind(10, r.op.pid).bind(11, r.op.start_time);
@@ -46,7 +47,8 @@ Result<std::optional<TemplateRow>> Catalog::find_template(const std::string& nam
 
 Result<TemplateRow> Catalog::get_template(const std::string& name) {
   auto row = TRY(find_template(name));
-  if (!row) return err(Errc::not_found, "no template named '{}' (see `dbtwin template list`)", name);
+  if (!row)
+    return err(Errc::not_found, "no template named '{}' (see `dbtwin template list`)", name);
   return std::move(*row);
 }
 
@@ -59,7 +61,8 @@ Result<std::vector<TemplateRow>> Catalog::list_templates() {
 
 Status Catalog::set_template_state(const std::string& name, const std::string& state,
                                    const OpOwner& op) {
-  auto st = TRY(db_->prepare("UPDATE templates SET state = ?, op_pid = ?, op_start = ? WHERE name = ?"));
+  auto st =
+      TRY(db_->prepare("UPDATE templates SET state = ?, op_pid = ?, op_start = ? WHERE name = ?"));
   st.bind(1, state).bind(2, op.pid).bind(3, op.start_time).bind(4, name);
   return st.run();
 }

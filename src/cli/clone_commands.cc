@@ -35,14 +35,17 @@ Result<core::CloneRequest> to_request(const CreateArgs& a) {
   if (!a.password.empty()) req.password = a.password;
   req.user = a.user;
   if (!a.exec.empty()) {
-    if (!std::filesystem::exists(a.exec)) return err(Errc::not_found, "hook script {} does not exist", a.exec);
+    if (!std::filesystem::exists(a.exec))
+      return err(Errc::not_found, "hook script {} does not exist", a.exec);
     req.exec = std::filesystem::absolute(a.exec).lexically_normal().string();
   }
   req.owner = a.owner.empty() ? os::invoking_user_name() : a.owner;
   return req;
 }
 
-std::string age(int64_t since) { return format_duration(std::chrono::seconds(now_unix() - since)); }
+std::string age(int64_t since) {
+  return format_duration(std::chrono::seconds(now_unix() - since));
+}
 std::string expiry(const catalog::CloneRow& r) {
   if (r.is_protected) return "protected";
   if (r.expires_at == 0) return "never";
@@ -52,11 +55,12 @@ std::string expiry(const catalog::CloneRow& r) {
 void print_clone(const core::CloneView& v, bool json) {
   if (json) return print_json(core::to_json(v));
   const auto& r = v.row;
-  fmt::print("clone     {}\ntemplate  {} (snapshot {})\nengine    {}\nstate     {}\nurl       {}\n"
-             "host      {}\nport      {}\nuser      {}\npassword  {}\ndatabase  {}\nowner     {}\n"
-             "age       {}\nexpires   {}\n",
-             r.name, r.template_name, r.snapshot_id, r.engine, v.state, v.url, v.host, r.port, r.user,
-             r.password, r.database, r.owner, age(r.created_at), expiry(r));
+  fmt::print(
+      "clone     {}\ntemplate  {} (snapshot {})\nengine    {}\nstate     {}\nurl       {}\n"
+      "host      {}\nport      {}\nuser      {}\npassword  {}\ndatabase  {}\nowner     {}\n"
+      "age       {}\nexpires   {}\n",
+      r.name, r.template_name, r.snapshot_id, r.engine, v.state, v.url, v.host, r.port, r.user,
+      r.password, r.database, r.owner, age(r.created_at), expiry(r));
   if (v.used_bytes) fmt::print("uses      {}\n", format_bytes(*v.used_bytes));
 }
 
@@ -86,13 +90,15 @@ void add_create(CLI::App* clone, Invocation& inv) {
   create->add_option("--ttl", a->ttl, "time to live, e.g. 30m, 8h, 2d");
   create->add_option("--password", a->password, "the clone user's password (default: random)");
   create->add_option("--user", a->user, "the clone user's name")->capture_default_str();
-  create->add_option("--exec", a->exec, "a script run once the clone is ready (DBTWIN_* in its environment)");
+  create->add_option("--exec", a->exec,
+                     "a script run once the clone is ready (DBTWIN_* in its environment)");
   create->add_option("--owner", a->owner, "who the clone belongs to (default: you)");
   Globals& g = inv.globals;
   create->callback([&inv, &g, a] {
     inv.action = [&g, a](core::Context& ctx) -> Status {
       auto view = TRY(core::create_clone(ctx, TRY(to_request(*a))));
-      double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - g.started).count();
+      double total =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - g.started).count();
       if (g.json) {
         auto j = core::to_json(view);
         j["command_seconds"] = total;
@@ -115,7 +121,8 @@ void add_list(CLI::App* clone, Invocation& inv) {
   Globals& g = inv.globals;
   list->callback([&inv, &g, tmpl] {
     inv.action = [&g, tmpl](core::Context& ctx) -> Status {
-      auto views = TRY(core::list_clones(ctx, tmpl->empty() ? std::nullopt : std::optional(*tmpl), true));
+      auto views =
+          TRY(core::list_clones(ctx, tmpl->empty() ? std::nullopt : std::optional(*tmpl), true));
       if (g.json) {
         nlohmann::json arr = nlohmann::json::array();
         for (const auto& v : views) arr.push_back(core::to_json(v));
@@ -125,10 +132,12 @@ void add_list(CLI::App* clone, Invocation& inv) {
       std::vector<std::vector<std::string>> rows;
       for (const auto& v : views) {
         const auto& r = v.row;
-        rows.push_back({r.name, r.template_name, r.engine, std::to_string(r.port), v.state, age(r.created_at),
-                        expiry(r), v.used_bytes ? format_bytes(*v.used_bytes) : "?", r.owner});
+        rows.push_back({r.name, r.template_name, r.engine, std::to_string(r.port), v.state,
+                        age(r.created_at), expiry(r),
+                        v.used_bytes ? format_bytes(*v.used_bytes) : "?", r.owner});
       }
-      print_table({"NAME", "TEMPLATE", "ENGINE", "PORT", "STATE", "AGE", "EXPIRES", "USED", "OWNER"}, rows);
+      print_table(
+          {"NAME", "TEMPLATE", "ENGINE", "PORT", "STATE", "AGE", "EXPIRES", "USED", "OWNER"}, rows);
       return {};
     };
   });
@@ -181,11 +190,14 @@ void add_clone_commands(CLI::App& app, Invocation& inv) {
              [](core::Context& c, const std::string& n) { return core::show_clone(c, n, true); });
   add_simple(clone, inv, "stop", "stop a clone's server cleanly", core::stop_clone);
   add_simple(clone, inv, "start", "start a stopped clone", core::start_clone);
-  add_simple(clone, inv, "reset", "return a clone to its snapshot (same port and credentials)", core::reset_clone);
-  add_simple(clone, inv, "protect", "keep a clone from being destroyed or expiring",
-             [](core::Context& c, const std::string& n) { return core::set_protected(c, n, true); });
-  add_simple(clone, inv, "unprotect", "let a clone be destroyed and expire again",
-             [](core::Context& c, const std::string& n) { return core::set_protected(c, n, false); });
+  add_simple(clone, inv, "reset", "return a clone to its snapshot (same port and credentials)",
+             core::reset_clone);
+  add_simple(
+      clone, inv, "protect", "keep a clone from being destroyed or expiring",
+      [](core::Context& c, const std::string& n) { return core::set_protected(c, n, true); });
+  add_simple(
+      clone, inv, "unprotect", "let a clone be destroyed and expire again",
+      [](core::Context& c, const std::string& n) { return core::set_protected(c, n, false); });
 }
 
 }  // namespace dbtwin::cli

@@ -26,10 +26,12 @@ struct DemoArgs {
 };
 
 Result<std::string> counts(core::Context& ctx, const std::string& clone) {
-  auto rows = TRY(core::query_clone(ctx, clone,
-                                    "SELECT (SELECT COUNT(*) FROM customers), (SELECT COUNT(*) FROM orders), "
-                                    "(SELECT email FROM customers WHERE id = 1)"));
-  if (rows.empty() || rows[0].size() < 3) return err(Errc::internal, "unexpected answer from clone {}", clone);
+  auto rows = TRY(
+      core::query_clone(ctx, clone,
+                        "SELECT (SELECT COUNT(*) FROM customers), (SELECT COUNT(*) FROM orders), "
+                        "(SELECT email FROM customers WHERE id = 1)"));
+  if (rows.empty() || rows[0].size() < 3)
+    return err(Errc::internal, "unexpected answer from clone {}", clone);
   auto cell = [&](size_t i) { return rows[0][i].value_or("NULL"); };
   return fmt::format("{:>6} customers  {:>6} orders  customer 1: {}", cell(0), cell(1), cell(2));
 }
@@ -96,14 +98,16 @@ void add_demo_command(CLI::App& app, Invocation& inv) {
   auto a = std::make_shared<DemoArgs>();
   auto* demo = app.add_subcommand("demo", "show instant clones of a generated shop database");
   demo->add_option("--engine", a->engine, "postgres, mariadb or both")->capture_default_str();
-  demo->add_option("--customers", a->customers, "size of the generated shop")->capture_default_str();
+  demo->add_option("--customers", a->customers, "size of the generated shop")
+      ->capture_default_str();
   demo->add_flag("--keep", a->keep, "keep the demo template and clones");
   demo->callback([&inv, a] {
     inv.action = [a](core::Context& ctx) -> Status {
       if (a->engine != "both" && a->engine != "postgres" && a->engine != "mariadb") {
         return err(Errc::invalid_argument, "--engine must be postgres, mariadb or both");
       }
-      if (a->customers < 1 || a->customers > 10'000'000) return err(Errc::invalid_argument, "--customers must be 1 to 10000000");
+      if (a->customers < 1 || a->customers > 10'000'000)
+        return err(Errc::invalid_argument, "--customers must be 1 to 10000000");
       auto pool = TRY(ctx.pool());
       fmt::print("dbtwin demo: state in {}, pool driver {}\n", ctx.config().state_dir.string(),
                  storage::driver_name(pool->driver()));

@@ -23,8 +23,11 @@ void add_pool_commands(CLI::App& app, Invocation& inv) {
     inv.action = [&g, size, fs_type](core::Context& ctx) -> Status {
       TRY(core::init_loop_pool(ctx, TRY(parse_size(*size)), *fs_type));
       auto st = TRY(core::pool_status(ctx));
-      if (g.json) print_json(core::to_json(st));
-      else fmt::print("pool ready: {} on {} ({} free)\n", st.driver, st.root.string(), format_bytes(st.available));
+      if (g.json)
+        print_json(core::to_json(st));
+      else
+        fmt::print("pool ready: {} on {} ({} free)\n", st.driver, st.root.string(),
+                   format_bytes(st.available));
       return {};
     };
   });
@@ -33,8 +36,10 @@ void add_pool_commands(CLI::App& app, Invocation& inv) {
   mount->callback([&inv, &g] {
     inv.action = [&g](core::Context& ctx) -> Status {
       TRY(core::mount_pool(ctx));
-      if (!g.json) fmt::print("pool mounted at {}\n", ctx.config().pool_root().string());
-      else print_json({{"mounted", ctx.config().pool_root().string()}});
+      if (!g.json)
+        fmt::print("pool mounted at {}\n", ctx.config().pool_root().string());
+      else
+        print_json({{"mounted", ctx.config().pool_root().string()}});
       return {};
     };
   });
@@ -44,9 +49,11 @@ void add_pool_commands(CLI::App& app, Invocation& inv) {
     inv.action = [&g](core::Context& ctx) -> Status {
       auto st = TRY(core::pool_status(ctx));
       if (g.json) return print_json(core::to_json(st)), Status{};
-      fmt::print("driver     {}\nroot       {}\nimage      {}\nsize       {}\navailable  {}\nvolumes    {}\n",
-                 st.driver, st.root.string(), st.image.value_or("-"), format_bytes(st.total),
-                 format_bytes(st.available), st.volumes);
+      fmt::print(
+          "driver     {}\nroot       {}\nimage      {}\nsize       {}\navailable  {}\nvolumes    "
+          "{}\n",
+          st.driver, st.root.string(), st.image.value_or("-"), format_bytes(st.total),
+          format_bytes(st.available), st.volumes);
       return {};
     };
   });

@@ -26,9 +26,11 @@ Result<core::TemplateRequest> to_request(const CreateArgs& a) {
   core::TemplateRequest req;
   req.name = a.name;
   req.engine = a.engine;
-  int sources = (a.dumps.empty() ? 0 : 1) + (a.url.empty() ? 0 : 1) + (a.clone.empty() ? 0 : 1) + (a.empty ? 1 : 0);
+  int sources = (a.dumps.empty() ? 0 : 1) + (a.url.empty() ? 0 : 1) + (a.clone.empty() ? 0 : 1) +
+                (a.empty ? 1 : 0);
   if (sources != 1) {
-    return err(Errc::invalid_argument, "give exactly one source: --from-dump, --from-url, --from-clone or --empty");
+    return err(Errc::invalid_argument,
+               "give exactly one source: --from-dump, --from-url, --from-clone or --empty");
   }
   using S = core::TemplateRequest::Source;
   if (!a.dumps.empty()) {
@@ -44,13 +46,16 @@ Result<core::TemplateRequest> to_request(const CreateArgs& a) {
     req.source = S::empty;
   }
   if (!a.database.empty()) req.database = a.database;
-  bool folder = req.source == S::dump && req.dumps.size() == 1 && std::filesystem::is_directory(req.dumps[0]);
+  bool folder =
+      req.source == S::dump && req.dumps.size() == 1 && std::filesystem::is_directory(req.dumps[0]);
   if (req.name.empty() && !folder) return err(Errc::invalid_argument, "the template needs a NAME");
   return req;
 }
 
 std::string newest_snapshot(const core::TemplateView& v) {
-  return v.snapshots.empty() ? "-" : fmt::format("{} ({})", v.snapshots.front().id, format_time(v.snapshots.front().created_at));
+  return v.snapshots.empty() ? "-"
+                             : fmt::format("{} ({})", v.snapshots.front().id,
+                                           format_time(v.snapshots.front().created_at));
 }
 
 void print_templates(const std::vector<core::TemplateView>& views, bool json) {
@@ -63,20 +68,24 @@ void print_templates(const std::vector<core::TemplateView>& views, bool json) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& v : views) {
     uint64_t size = v.snapshots.empty() ? 0 : static_cast<uint64_t>(v.snapshots.front().size_bytes);
-    rows.push_back({v.row.name, v.row.engine, v.row.database, v.row.state, std::to_string(v.snapshots.size()),
-                    newest_snapshot(v), format_bytes(size), std::to_string(v.clones)});
+    rows.push_back({v.row.name, v.row.engine, v.row.database, v.row.state,
+                    std::to_string(v.snapshots.size()), newest_snapshot(v), format_bytes(size),
+                    std::to_string(v.clones)});
   }
-  print_table({"NAME", "ENGINE", "DATABASE", "STATE", "SNAPSHOTS", "NEWEST", "SIZE", "CLONES"}, rows);
+  print_table({"NAME", "ENGINE", "DATABASE", "STATE", "SNAPSHOTS", "NEWEST", "SIZE", "CLONES"},
+              rows);
 }
 
 void print_template(const core::TemplateView& v, bool json) {
   if (json) return print_json(core::to_json(v));
-  fmt::print("template  {}\nengine    {}\ndatabase  {}\nstate     {}\nsource    {} {}\nclones    {}\n",
-             v.row.name, v.row.engine, v.row.database, v.row.state, v.row.source_kind, v.source, v.clones);
+  fmt::print(
+      "template  {}\nengine    {}\ndatabase  {}\nstate     {}\nsource    {} {}\nclones    {}\n",
+      v.row.name, v.row.engine, v.row.database, v.row.state, v.row.source_kind, v.source, v.clones);
   if (v.seconds > 0) fmt::print("took      {:.2f}s\n", v.seconds);
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : v.snapshots) {
-    rows.push_back({std::to_string(s.id), s.state, s.origin, format_time(s.created_at), format_bytes(static_cast<uint64_t>(s.size_bytes))});
+    rows.push_back({std::to_string(s.id), s.state, s.origin, format_time(s.created_at),
+                    format_bytes(static_cast<uint64_t>(s.size_bytes))});
   }
   fmt::print("\n");
   print_table({"SNAPSHOT", "STATE", "ORIGIN", "CREATED", "SIZE"}, rows);
@@ -90,16 +99,20 @@ void add_template_commands(CLI::App& app, Invocation& inv) {
   Globals& g = inv.globals;
 
   auto args = std::make_shared<CreateArgs>();
-  auto* create = tmpl->add_subcommand("create", "create a template from a dump, a live server, a clone, or empty");
+  auto* create = tmpl->add_subcommand(
+      "create", "create a template from a dump, a live server, a clone, or empty");
   create->add_option("name", args->name, "template name (omit for a folder of <name>.sql dumps)");
   create->add_option("--engine", args->engine, "postgres or mariadb")->capture_default_str();
-  create->add_option("--from-dump", args->dumps,
-                     "a .sql, .sql.gz, .sql.zst or pg_dump custom archive (repeat to import several in order), "
-                     "or a folder of <name>.sql files");
+  create->add_option(
+      "--from-dump", args->dumps,
+      "a .sql, .sql.gz, .sql.zst or pg_dump custom archive (repeat to import several in order), "
+      "or a folder of <name>.sql files");
   create->add_option("--from-url", args->url, "a live server, copied with the engine's dump tool");
-  create->add_option("--from-clone", args->clone, "freeze a clone's current state into a new template");
+  create->add_option("--from-clone", args->clone,
+                     "freeze a clone's current state into a new template");
   create->add_flag("--empty", args->empty, "an empty database");
-  create->add_option("--database", args->database, "the database clones connect to (default: the template name)");
+  create->add_option("--database", args->database,
+                     "the database clones connect to (default: the template name)");
   create->callback([&inv, &g, args] {
     inv.action = [&g, args](core::Context& ctx) -> Status {
       auto req = TRY(to_request(*args));
@@ -114,8 +127,8 @@ void add_template_commands(CLI::App& app, Invocation& inv) {
         }());
       } else {
         for (const auto& v : views) {
-          fmt::print("template {} ({}) ready in {:.2f}s: snapshot {}\n", v.row.name, v.row.engine, v.seconds,
-                     v.snapshots.empty() ? 0 : v.snapshots.front().id);
+          fmt::print("template {} ({}) ready in {:.2f}s: snapshot {}\n", v.row.name, v.row.engine,
+                     v.seconds, v.snapshots.empty() ? 0 : v.snapshots.front().id);
         }
       }
       return {};
@@ -123,11 +136,13 @@ void add_template_commands(CLI::App& app, Invocation& inv) {
   });
 
   auto refresh_name = std::make_shared<std::string>();
-  auto* refresh = tmpl->add_subcommand("refresh", "re-import into a new snapshot; running clones keep theirs");
+  auto* refresh =
+      tmpl->add_subcommand("refresh", "re-import into a new snapshot; running clones keep theirs");
   refresh->add_option("name", *refresh_name)->required();
   refresh->callback([&inv, &g, refresh_name] {
     inv.action = [&g, refresh_name](core::Context& ctx) -> Status {
-      auto done = core::refresh_template(ctx, *refresh_name, make_progress("importing", !g.quiet && !g.json));
+      auto done = core::refresh_template(ctx, *refresh_name,
+                                         make_progress("importing", !g.quiet && !g.json));
       finish_progress();
       print_template(TRY(std::move(done)), g.json);
       return {};
@@ -160,8 +175,10 @@ void add_template_commands(CLI::App& app, Invocation& inv) {
   del->callback([&inv, &g, del_name, del_force] {
     inv.action = [&g, del_name, del_force](core::Context& ctx) -> Status {
       TRY(core::delete_template(ctx, *del_name, *del_force));
-      if (g.json) print_json({{"deleted", *del_name}});
-      else fmt::print("template {} deleted\n", *del_name);
+      if (g.json)
+        print_json({{"deleted", *del_name}});
+      else
+        fmt::print("template {} deleted\n", *del_name);
       return {};
     };
   });

@@ -75,11 +75,13 @@ Result<CloneView> create_clone(Context& ctx, const CloneRequest& req) {
   TRY(validate_name("template", req.template_name));
   std::string name = req.name ? *req.name : generated_name(req.template_name);
   TRY(validate_name("clone", name));
-  if (req.password && req.password->empty()) return err(Errc::invalid_argument, "the password is empty");
+  if (req.password && req.password->empty())
+    return err(Errc::invalid_argument, "the password is empty");
   TRY(validate_name("user", req.user));
   auto& cat = ctx.catalog();
   auto tmpl = TRY(cat.get_template(req.template_name));
-  if (TRY(cat.find_clone(name))) return err(Errc::already_exists, "clone '{}' already exists", name);
+  if (TRY(cat.find_clone(name)))
+    return err(Errc::already_exists, "clone '{}' already exists", name);
   auto* eng = TRY(ctx.engine(tmpl.engine));
   auto* pool = TRY(ctx.pool());
 
@@ -112,7 +114,8 @@ Result<CloneView> create_clone(Context& ctx, const CloneRequest& req) {
   undo.push([&cat, name] { (void)cat.delete_clone(name); });
 
   log::debug("clone {}: port {} taken, row inserted", name, port);
-  fs::path datadir = TRY_CTX(pool->clone(snap.volume, row.volume), fmt::format("copying snapshot {}", snap.id));
+  fs::path datadir =
+      TRY_CTX(pool->clone(snap.volume, row.volume), fmt::format("copying snapshot {}", snap.id));
   undo.push([pool, volume = row.volume] { (void)pool->destroy(volume); });
   log::debug("clone {}: copy of snapshot {} made", name, snap.id);
   auto spec = TRY(server_spec(ctx, datadir, port, "clone", name, true));

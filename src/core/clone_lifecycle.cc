@@ -21,8 +21,8 @@ Result<catalog::CloneRow> load(Context& ctx, const std::string& name) {
 }
 
 bool server_alive(const catalog::CloneRow& row) {
-  return row.server_pid > 0 &&
-         os::process_alive({static_cast<pid_t>(row.server_pid), static_cast<uint64_t>(row.server_start)});
+  return row.server_pid > 0 && os::process_alive({static_cast<pid_t>(row.server_pid),
+                                                  static_cast<uint64_t>(row.server_start)});
 }
 
 // Starts the clone's server on its volume and waits for the clone's login.

@@ -5,7 +5,8 @@
 
 namespace dbtwin::core {
 
-Result<std::vector<engine::Row>> query_clone(Context& ctx, const std::string& name, const std::string& sql) {
+Result<std::vector<engine::Row>> query_clone(Context& ctx, const std::string& name,
+                                             const std::string& sql) {
   TRY(validate_name("clone", name));
   auto row = TRY(ctx.catalog().get_clone(name));
   auto* eng = TRY(ctx.engine(row.engine));

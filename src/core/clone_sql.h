@@ -10,7 +10,8 @@
 
 namespace dbtwin::core {
 
-Result<std::vector<engine::Row>> query_clone(Context& ctx, const std::string& name, const std::string& sql);
+Result<std::vector<engine::Row>> query_clone(Context& ctx, const std::string& name,
+                                             const std::string& sql);
 Status exec_clone(Context& ctx, const std::string& name, const std::string& sql);
 
 }  // namespace dbtwin::core

@@ -6,8 +6,8 @@ Result<CloneView> make_clone_view(Context& ctx, const catalog::CloneRow& row, bo
   CloneView v;
   v.row = row;
   v.state = row.state;
-  if (row.state == "running" &&
-      !os::process_alive({static_cast<pid_t>(row.server_pid), static_cast<uint64_t>(row.server_start)})) {
+  if (row.state == "running" && !os::process_alive({static_cast<pid_t>(row.server_pid),
+                                                    static_cast<uint64_t>(row.server_start)})) {
     v.state = "crashed";
   }
   v.host = ctx.config().advertise_host;
@@ -21,8 +21,8 @@ Result<CloneView> make_clone_view(Context& ctx, const catalog::CloneRow& row, bo
 }
 
 HookFacts hook_facts(const CloneView& v) {
-  return {v.row.name, v.row.template_name, v.host, v.row.user, v.row.password, v.row.database,
-          v.url, v.row.port};
+  return {v.row.name,     v.row.template_name, v.host, v.row.user,
+          v.row.password, v.row.database,      v.url,  v.row.port};
 }
 
 }  // namespace dbtwin::core

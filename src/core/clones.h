@@ -14,24 +14,24 @@ namespace dbtwin::core {
 
 struct CloneRequest {
   std::string template_name;
-  std::optional<std::string> name;         // generated from the template name if absent
-  std::optional<int64_t> snapshot_id;      // the newest snapshot if absent
-  std::optional<std::string> from_clone;   // copy another clone's current state instead
+  std::optional<std::string> name;        // generated from the template name if absent
+  std::optional<int64_t> snapshot_id;     // the newest snapshot if absent
+  std::optional<std::string> from_clone;  // copy another clone's current state instead
   std::optional<std::chrono::seconds> ttl;
-  std::optional<std::string> password;     // random if absent
+  std::optional<std::string> password;  // random if absent
   std::string user = "dbtwin";
-  std::optional<std::string> exec;         // a script run once the clone is ready
+  std::optional<std::string> exec;  // a script run once the clone is ready
   std::string owner;
 };
 
 // What the user sees of a clone: its row plus live facts.
 struct CloneView {
   catalog::CloneRow row;
-  std::string state;      // the recorded state, or "crashed" if a running server is gone
+  std::string state;  // the recorded state, or "crashed" if a running server is gone
   std::string url;
   std::string host;
   std::optional<uint64_t> used_bytes;
-  double seconds = 0;     // for create/reset: from the command's start to the first login
+  double seconds = 0;  // for create/reset: from the command's start to the first login
 };
 
 Result<CloneView> create_clone(Context& ctx, const CloneRequest& req);

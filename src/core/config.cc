@@ -41,24 +41,42 @@ Status apply(Config& c, const std::string& key, const std::string& v) {
     }
     return {};
   };
-  if (key == "state_dir") c.state_dir = v;
-  else if (key == "port_range") return parse_port_range(v, c.port_min, c.port_max);
-  else if (key == "run_as") c.run_as = v;
-  else if (key == "listen_address") c.listen_address = v;
-  else if (key == "advertise_host") c.advertise_host = v;
-  else if (key == "default_ttl") return v.empty() || v == "0" ? (c.default_ttl = {}, Status{}) : ttl(c.default_ttl);
-  else if (key == "ready_timeout") return ttl(c.ready_timeout);
-  else if (key == "pool.driver") c.pool_driver = v;
-  else if (key == "pool.path") c.pool_path = v;
-  else if (key == "pool.zfs_dataset") c.zfs_dataset = v;
-  else if (key == "postgres.bindir") c.engines.pg_bindir = v;
-  else if (key == "postgres.shared_buffers") c.memory.pg_shared_buffers = v;
-  else if (key == "postgres.work_mem") c.memory.pg_work_mem = v;
-  else if (key == "postgres.max_connections") return integer(c.memory.pg_max_connections);
-  else if (key == "mariadb.bindir") c.engines.mariadb_bindir = v;
-  else if (key == "mariadb.innodb_buffer_pool_size") c.memory.mariadb_buffer_pool = v;
-  else if (key == "mariadb.max_connections") return integer(c.memory.mariadb_max_connections);
-  else return err(Errc::invalid_argument, "unknown configuration key '{}'", key);
+  if (key == "state_dir")
+    c.state_dir = v;
+  else if (key == "port_range")
+    return parse_port_range(v, c.port_min, c.port_max);
+  else if (key == "run_as")
+    c.run_as = v;
+  else if (key == "listen_address")
+    c.listen_address = v;
+  else if (key == "advertise_host")
+    c.advertise_host = v;
+  else if (key == "default_ttl")
+    return v.empty() || v == "0" ? (c.default_ttl = {}, Status{}) : ttl(c.default_ttl);
+  else if (key == "ready_timeout")
+    return ttl(c.ready_timeout);
+  else if (key == "pool.driver")
+    c.pool_driver = v;
+  else if (key == "pool.path")
+    c.pool_path = v;
+  else if (key == "pool.zfs_dataset")
+    c.zfs_dataset = v;
+  else if (key == "postgres.bindir")
+    c.engines.pg_bindir = v;
+  else if (key == "postgres.shared_buffers")
+    c.memory.pg_shared_buffers = v;
+  else if (key == "postgres.work_mem")
+    c.memory.pg_work_mem = v;
+  else if (key == "postgres.max_connections")
+    return integer(c.memory.pg_max_connections);
+  else if (key == "mariadb.bindir")
+    c.engines.mariadb_bindir = v;
+  else if (key == "mariadb.innodb_buffer_pool_size")
+    c.memory.mariadb_buffer_pool = v;
+  else if (key == "mariadb.max_connections")
+    return integer(c.memory.mariadb_max_connections);
+  else
+    return err(Errc::invalid_argument, "unknown configuration key '{}'", key);
   return {};
 }
 
@@ -141,10 +159,12 @@ Result<Config> load_config(const std::optional<fs::path>& file, const Environmen
   Config c = defaults(env);
   std::optional<fs::path> path = file;
   if (!path) {
-    if (auto it = env.find("DBTWIN_CONFIG"); it != env.end() && !it->second.empty()) path = it->second;
+    if (auto it = env.find("DBTWIN_CONFIG"); it != env.end() && !it->second.empty())
+      path = it->second;
   }
   if (path) {
-    if (!fs::exists(*path)) return err(Errc::not_found, "configuration file {} does not exist", path->string());
+    if (!fs::exists(*path))
+      return err(Errc::not_found, "configuration file {} does not exist", path->string());
     TRY(apply_file(c, *path));
   } else if (fs::exists("/etc/dbtwin/dbtwin.toml")) {
     TRY(apply_file(c, "/etc/dbtwin/dbtwin.toml"));

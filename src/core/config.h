@@ -16,16 +16,16 @@ namespace dbtwin::core {
 namespace fs = std::filesystem;
 
 struct Config {
-  fs::path state_dir;               // /var/lib/dbtwin as root, ~/.local/share/dbtwin otherwise
+  fs::path state_dir;  // /var/lib/dbtwin as root, ~/.local/share/dbtwin otherwise
   int port_min = 6000;
   int port_max = 6999;
   std::string pool_driver = "auto";  // auto | btrfs | zfs | reflink | overlay | copy
-  fs::path pool_path;               // empty: <state_dir>/pool
+  fs::path pool_path;                // empty: <state_dir>/pool
   std::string zfs_dataset;
-  std::string run_as = "dbtwin";    // the service user for servers when running as root
+  std::string run_as = "dbtwin";             // the service user for servers when running as root
   std::string listen_address = "127.0.0.1";  // where clone servers listen
   std::string advertise_host = "127.0.0.1";  // the host written in connection URLs
-  std::chrono::seconds default_ttl{0};        // 0: clones do not expire unless asked
+  std::chrono::seconds default_ttl{0};       // 0: clones do not expire unless asked
   std::chrono::seconds ready_timeout{120};
   engine::MemorySettings memory;
   engine::EngineOptions engines;

@@ -25,7 +25,9 @@ class Context {
     bool reconcile = true;  // clean up after killed operations and expire clones on open
   };
   static Result<std::unique_ptr<Context>> open(Config config, Options options);
-  static Result<std::unique_ptr<Context>> open(Config config) { return open(std::move(config), Options{}); }
+  static Result<std::unique_ptr<Context>> open(Config config) {
+    return open(std::move(config), Options{});
+  }
 
   const Config& config() const { return config_; }
   catalog::Catalog& catalog() { return *catalog_; }

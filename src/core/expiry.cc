@@ -14,7 +14,8 @@ Status expire_clones(Context& ctx) {
     if (c.state == "creating" || c.state == "destroying" || c.state == "quiescing") continue;
     auto done = destroy_clone(ctx, c.name, false);
     if (done) {
-      ctx.add_note(fmt::format("clone '{}' expired at {} and was destroyed", c.name, format_time(c.expires_at)));
+      ctx.add_note(fmt::format("clone '{}' expired at {} and was destroyed", c.name,
+                               format_time(c.expires_at)));
     } else {
       log::warn("could not destroy expired clone '{}': {}", c.name, done.error().message);
     }

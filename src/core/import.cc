@@ -30,8 +30,8 @@ Result<std::vector<engine::ImportSource>> import_sources(const catalog::Template
       s.type = format == engine::DumpFormat::pg_archive ? engine::ImportSource::Type::pg_archive
                                                         : engine::ImportSource::Type::sql_file;
       if (s.type == engine::ImportSource::Type::pg_archive && tmpl.engine != "postgres") {
-        return err(Errc::invalid_argument, "{} is a PostgreSQL archive, but template '{}' is {}",
-                   p, tmpl.name, tmpl.engine);
+        return err(Errc::invalid_argument, "{} is a PostgreSQL archive, but template '{}' is {}", p,
+                   tmpl.name, tmpl.engine);
       }
       out.push_back(std::move(s));
     }
@@ -43,8 +43,8 @@ namespace {
 
 // Steps after the work volume exists: server up, database, import, clean stop.
 Status fill_volume(Context& ctx, engine::Engine& eng, const catalog::TemplateRow& tmpl,
-                   const engine::ServerSpec& spec,
-                   const std::vector<engine::ImportSource>& sources, const engine::Progress& progress) {
+                   const engine::ServerSpec& spec, const std::vector<engine::ImportSource>& sources,
+                   const engine::Progress& progress) {
   auto admin = admin_credentials(tmpl);
   TRY(eng.init_datadir(spec, admin));
   auto pid = TRY(start_server(ctx, eng, spec));

@@ -10,15 +10,19 @@ Status init_loop_pool(Context& ctx, uint64_t size, const std::string& fs_type) {
     return err(Errc::invalid_argument, "--fs must be xfs or btrfs, not '{}'", fs_type);
   }
   if (size < 512ull * 1024 * 1024) {
-    return err(Errc::invalid_argument, "a loop-backed pool needs at least 512M, not {}", format_bytes(size));
+    return err(Errc::invalid_argument, "a loop-backed pool needs at least 512M, not {}",
+               format_bytes(size));
   }
-  if (!os::is_root()) return err(Errc::unavailable, "a loop-backed pool needs root (loop devices and mounts)");
+  if (!os::is_root())
+    return err(Errc::unavailable, "a loop-backed pool needs root (loop devices and mounts)");
   auto& cat = ctx.catalog();
   if (TRY(cat.setting("pool.image"))) {
-    return err(Errc::already_exists, "this state folder already has a loop-backed pool (dbtwin pool status)");
+    return err(Errc::already_exists,
+               "this state folder already has a loop-backed pool (dbtwin pool status)");
   }
   if (!TRY(cat.list_templates()).empty()) {
-    return err(Errc::conflict, "the pool already holds templates; a loop-backed pool must be set up first");
+    return err(Errc::conflict,
+               "the pool already holds templates; a loop-backed pool must be set up first");
   }
   fs::path root = ctx.config().pool_root();
   if (os::exists(root) && !TRY(os::list_dir(root)).empty()) {
@@ -35,7 +39,9 @@ Status init_loop_pool(Context& ctx, uint64_t size, const std::string& fs_type) {
 
 Status mount_pool(Context& ctx) {
   auto image = TRY(ctx.catalog().setting("pool.image"));
-  if (!image) return err(Errc::not_found, "this state folder has no loop-backed pool (dbtwin pool init --loop)");
+  if (!image)
+    return err(Errc::not_found,
+               "this state folder has no loop-backed pool (dbtwin pool init --loop)");
   return storage::mount_loop_pool(*image, ctx.config().pool_root());
 }
 

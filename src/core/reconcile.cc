@@ -18,7 +18,8 @@ namespace dbtwin::core {
 namespace {
 
 bool op_alive(const catalog::OpOwner& op) {
-  return op.pid > 0 && os::process_alive({static_cast<pid_t>(op.pid), static_cast<uint64_t>(op.start_time)});
+  return op.pid > 0 &&
+         os::process_alive({static_cast<pid_t>(op.pid), static_cast<uint64_t>(op.start_time)});
 }
 
 // True if `arg` names `path` itself or something inside it (not a sibling such as clone.ab
@@ -89,7 +90,8 @@ Status stop_import_server(Context& ctx, const catalog::SnapshotRow& snap) {
 }
 
 // A clone that a killed command stopped to snapshot it runs again, as it did before. Failing to
-// start it is said, not fatal: the clone is left failed for `clone start`, and this command goes on.
+// start it is said, not fatal: the clone is left failed for `clone start`, and this command goes
+// on.
 Status restart_quiesced(Context& ctx, catalog::CloneRow c) {
   auto& cat = ctx.catalog();
   int64_t killer = c.op.pid;
@@ -97,18 +99,22 @@ Status restart_quiesced(Context& ctx, catalog::CloneRow c) {
   // A server still up was either never stopped or is the restart the command had begun, maybe
   // still starting: stopped fast, since MariaDB can hang for good on a SIGTERM while it starts.
   // Both engines recover from that as from a crash; the snapshot copy is long abandoned.
-  TRY(stop_server(*eng, TRY(clone_spec(ctx, c)), c.server_pid, c.server_start, engine::StopMode::fast));
+  TRY(stop_server(*eng, TRY(clone_spec(ctx, c)), c.server_pid, c.server_start,
+                  engine::StopMode::fast));
   c.state = "stopped";
   c.op = {};
   c.server_pid = c.server_start = 0;
   TRY(cat.update_clone(c));
   auto started = start_clone(ctx, c.name);
   if (started) {
-    ctx.add_note(fmt::format("restarted clone '{}', which a killed command (pid {}) had stopped for a snapshot",
-                             c.name, killer));
+    ctx.add_note(fmt::format(
+        "restarted clone '{}', which a killed command (pid {}) had stopped for a snapshot", c.name,
+        killer));
   } else {
-    ctx.add_note(fmt::format("clone '{}', stopped for a snapshot by a killed command (pid {}), did not start "
-                             "again: {}", c.name, killer, started.error().message));
+    ctx.add_note(fmt::format(
+        "clone '{}', stopped for a snapshot by a killed command (pid {}), did not start "
+        "again: {}",
+        c.name, killer, started.error().message));
   }
   return {};
 }
@@ -120,8 +126,9 @@ Status reconcile_rows(Context& ctx) {
     auto* pool = TRY(ctx.pool());
     kill_leftovers({(pool->root() / c.volume).string(), ctx.run_dir(c.port).string()});
     TRY_CTX(destroy_clone(ctx, c.name, true), fmt::format("cleaning up clone '{}'", c.name));
-    ctx.add_note(fmt::format("removed clone '{}', left half-{} by a command that was killed (pid {})",
-                             c.name, c.state == "creating" ? "created" : "destroyed", c.op.pid));
+    ctx.add_note(
+        fmt::format("removed clone '{}', left half-{} by a command that was killed (pid {})",
+                    c.name, c.state == "creating" ? "created" : "destroyed", c.op.pid));
   }
   for (const auto& c : TRY(cat.list_clones(std::nullopt))) {
     if (c.state == "quiescing" && !op_alive(c.op)) TRY(restart_quiesced(ctx, c));
@@ -129,16 +136,18 @@ Status reconcile_rows(Context& ctx) {
   for (const auto& s : TRY(cat.list_snapshots(std::nullopt, true))) {
     if (s.state != "creating" || op_alive(s.op)) continue;
     auto* pool = TRY(ctx.pool());
-    std::vector<std::string> paths = {(pool->root() / s.volume).string(),
-                                      (pool->root() / fmt::format("work.{}.{}", s.template_name, s.id)).string()};
+    std::vector<std::string> paths = {
+        (pool->root() / s.volume).string(),
+        (pool->root() / fmt::format("work.{}.{}", s.template_name, s.id)).string()};
     for (const auto& [port, who] : TRY(cat.list_ports())) {
       if (who == fmt::format("snapshot:{}", s.id)) paths.push_back(ctx.run_dir(port).string());
     }
     kill_leftovers(paths);
     TRY(stop_import_server(ctx, s));
     TRY(drop_snapshot(ctx, s));
-    ctx.add_note(fmt::format("removed unfinished snapshot {} of template '{}' (its command, pid {}, was killed)",
-                             s.id, s.template_name, s.op.pid));
+    ctx.add_note(fmt::format(
+        "removed unfinished snapshot {} of template '{}' (its command, pid {}, was killed)", s.id,
+        s.template_name, s.op.pid));
   }
   for (const auto& t : TRY(cat.list_templates())) {
     if (t.state != "importing" || op_alive(t.op)) continue;
@@ -149,7 +158,8 @@ Status reconcile_rows(Context& ctx) {
     } else {
       TRY(cat.release_ports_of("template:" + t.name));
       TRY(cat.delete_template(t.name));
-      ctx.add_note(fmt::format("removed template '{}', whose import was killed (pid {})", t.name, t.op.pid));
+      ctx.add_note(
+          fmt::format("removed template '{}', whose import was killed (pid {})", t.name, t.op.pid));
     }
   }
   return {};
@@ -176,7 +186,8 @@ Status sweep_hidden_snapshots(Context& ctx) {
   for (const auto& s : TRY(cat.list_snapshots(std::nullopt, true))) {
     if (!s.hidden || s.state != "ready" || TRY(cat.clones_using_snapshot(s.id)) > 0) continue;
     TRY(drop_snapshot(ctx, s));
-    ctx.add_note(fmt::format("removed snapshot {} of template '{}', which no clone used", s.id, s.template_name));
+    ctx.add_note(fmt::format("removed snapshot {} of template '{}', which no clone used", s.id,
+                             s.template_name));
   }
   return {};
 }
@@ -196,7 +207,8 @@ Status sweep_ports_and_run_dirs(Context& ctx) {
       continue;
     }
     TRY(cat.release_port(port));
-    ctx.add_note(fmt::format("released port {}, held for '{}' which no longer exists", port, owner));
+    ctx.add_note(
+        fmt::format("released port {}, held for '{}' which no longer exists", port, owner));
   }
   fs::path run = ctx.config().state_dir / "run";
   for (const auto& name : TRY(os::list_dir(run))) {
@@ -209,7 +221,8 @@ Status sweep_ports_and_run_dirs(Context& ctx) {
 // between starting a server and writing its pid down.
 Status sweep_processes(Context& ctx) {
   std::set<pid_t> known;
-  for (const auto& c : TRY(ctx.catalog().list_clones(std::nullopt))) known.insert(static_cast<pid_t>(c.server_pid));
+  for (const auto& c : TRY(ctx.catalog().list_clones(std::nullopt)))
+    known.insert(static_cast<pid_t>(c.server_pid));
   std::string state = ctx.config().state_dir.string() + "/";
   std::string pool = ctx.config().pool_root().string() + "/";
   for (pid_t pid : os::list_pids()) {
@@ -219,13 +232,15 @@ Status sweep_processes(Context& ctx) {
     std::string prog = fs::path(argv[0]).filename();
     if (prog != "postgres" && prog != "mariadbd" && prog != "mysqld") continue;
     bool ours = false;
-    for (const auto& a : argv) ours |= a.find(state) != std::string::npos || a.find(pool) != std::string::npos;
+    for (const auto& a : argv)
+      ours |= a.find(state) != std::string::npos || a.find(pool) != std::string::npos;
     if (!ours) continue;
     auto id = os::process_id(pid);
     if (!id) continue;
     (void)os::signal_process(*id, SIGKILL);
     (void)os::wait_gone(*id, std::chrono::seconds(5));
-    ctx.add_note(fmt::format("stopped an orphan {} server (pid {}) that no clone owned", prog, pid));
+    ctx.add_note(
+        fmt::format("stopped an orphan {} server (pid {}) that no clone owned", prog, pid));
   }
   return {};
 }

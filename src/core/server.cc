@@ -27,7 +27,8 @@ Result<engine::ServerSpec> clone_spec(Context& ctx, const catalog::CloneRow& clo
   return server_spec(ctx, datadir, clone.port, "clone", clone.name, true);
 }
 
-Result<os::ProcessId> start_server(Context& ctx, engine::Engine& eng, const engine::ServerSpec& spec) {
+Result<os::ProcessId> start_server(Context& ctx, engine::Engine& eng,
+                                   const engine::ServerSpec& spec) {
   (void)ctx;
   TRY(os::remove_tree(spec.rundir));
   TRY(os::make_dirs(spec.rundir, 0700));
@@ -53,7 +54,9 @@ engine::Credentials admin_credentials(const catalog::TemplateRow& t) {
   return {t.admin_user, t.admin_password};
 }
 
-engine::Credentials clone_credentials(const catalog::CloneRow& c) { return {c.user, c.password}; }
+engine::Credentials clone_credentials(const catalog::CloneRow& c) {
+  return {c.user, c.password};
+}
 
 std::chrono::milliseconds ready_timeout(const Context& ctx) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(ctx.config().ready_timeout);

@@ -21,7 +21,8 @@ Result<engine::ServerSpec> server_spec(Context& ctx, const fs::path& datadir, in
 Result<engine::ServerSpec> clone_spec(Context& ctx, const catalog::CloneRow& clone);
 
 // Creates the run folder, writes the configuration and starts the server.
-Result<os::ProcessId> start_server(Context& ctx, engine::Engine& eng, const engine::ServerSpec& spec);
+Result<os::ProcessId> start_server(Context& ctx, engine::Engine& eng,
+                                   const engine::ServerSpec& spec);
 
 // Stops a server recorded as (pid, start); nothing to do if it is gone already.
 Status stop_server(engine::Engine& eng, const engine::ServerSpec& spec, int64_t pid, int64_t start,

@@ -20,7 +20,8 @@ Status restart_clone(Context& ctx, engine::Engine& eng, catalog::CloneRow clone,
   quiesced.server_pid = clone.server_pid = pid.pid;
   quiesced.server_start = clone.server_start = static_cast<int64_t>(pid.start_time);
   TRY(cat.update_clone(quiesced));
-  auto ready = eng.wait_ready(spec, pid, clone_credentials(clone), clone.database, ready_timeout(ctx));
+  auto ready =
+      eng.wait_ready(spec, pid, clone_credentials(clone), clone.database, ready_timeout(ctx));
   if (!ready) {
     (void)eng.stop(spec, pid, engine::StopMode::fast);
     clone.state = "failed";
@@ -57,9 +58,9 @@ Result<catalog::SnapshotRow> snapshot_clone(Context& ctx, const catalog::CloneRo
   undo.push([&cat, id = snap.id] { (void)cat.delete_snapshot(id); });
 
   auto spec = TRY(clone_spec(ctx, clone));
-  bool alive = clone.server_pid > 0 &&
-               os::process_alive({static_cast<pid_t>(clone.server_pid),
-                                  static_cast<uint64_t>(clone.server_start)});
+  bool alive =
+      clone.server_pid > 0 && os::process_alive({static_cast<pid_t>(clone.server_pid),
+                                                 static_cast<uint64_t>(clone.server_start)});
   bool quiesce = alive && (how.clean || !pool->atomic_snapshots());
   catalog::CloneRow quiesced = clone;
   if (quiesce) {
@@ -68,10 +69,12 @@ Result<catalog::SnapshotRow> snapshot_clone(Context& ctx, const catalog::CloneRo
     quiesced.state = "quiescing";
     quiesced.op = ctx.self_op();
     TRY(cat.update_clone(quiesced));
-    auto stopped = stop_server(*eng, spec, clone.server_pid, clone.server_start, engine::StopMode::clean);
+    auto stopped =
+        stop_server(*eng, spec, clone.server_pid, clone.server_start, engine::StopMode::clean);
     if (!stopped) {
       (void)cat.update_clone(clone);
-      return std::move(stopped).error().context(fmt::format("stopping clone '{}' for a snapshot", clone.name));
+      return std::move(stopped).error().context(
+          fmt::format("stopping clone '{}' for a snapshot", clone.name));
     }
     quiesced.server_pid = quiesced.server_start = 0;
     TRY(cat.update_clone(quiesced));
@@ -79,9 +82,11 @@ Result<catalog::SnapshotRow> snapshot_clone(Context& ctx, const catalog::CloneRo
   auto taken = pool->snapshot(clone.volume, snap.volume);
   // The clone runs again whatever happened to the snapshot.
   Status restarted = quiesce ? restart_clone(ctx, *eng, clone, quiesced) : Status{};
-  if (!taken) return std::move(taken).error().context(fmt::format("snapshot of clone '{}'", clone.name));
+  if (!taken)
+    return std::move(taken).error().context(fmt::format("snapshot of clone '{}'", clone.name));
   undo.push([pool, volume = snap.volume] { (void)pool->destroy(volume); });
-  TRY_CTX(std::move(restarted), fmt::format("restarting clone '{}' after its snapshot", clone.name));
+  TRY_CTX(std::move(restarted),
+          fmt::format("restarting clone '{}' after its snapshot", clone.name));
 
   uint64_t size = pool->used_bytes(snap.volume).value_or(0);
   TRY(cat.mark_snapshot_ready(snap.id, static_cast<int64_t>(size)));

@@ -14,7 +14,7 @@ struct SnapshotOfClone {
   std::string template_name;  // the template the snapshot belongs to
   std::string origin;         // e.g. "clone:dev1", "freeze:dev1"
   bool hidden = false;
-  bool clean = false;         // true: always a clean stop first (templates must start directly)
+  bool clean = false;  // true: always a clean stop first (templates must start directly)
 };
 
 // Takes an immutable snapshot of a clone's volume. Live when the pool's snapshots are atomic

@@ -30,7 +30,8 @@ Result<std::string> source_ref(const TemplateRequest& req) {
       if (req.dumps.empty()) return err(Errc::invalid_argument, "no dump file given");
       std::string joined;
       for (const auto& p : req.dumps) {
-        if (!fs::is_regular_file(p)) return err(Errc::not_found, "dump file {} does not exist", p.string());
+        if (!fs::is_regular_file(p))
+          return err(Errc::not_found, "dump file {} does not exist", p.string());
         TRY(engine::sniff_dump(p));  // refuse a binary file before anything is created
         joined += fs::absolute(p).lexically_normal().string() + "\n";
       }
@@ -38,21 +39,28 @@ Result<std::string> source_ref(const TemplateRequest& req) {
     }
     case S::url:
       if (req.url.find("://") == std::string::npos) {
-        return err(Errc::invalid_argument, "'{}' is not a URL (postgres://... or mysql://...)", log::redact(req.url));
+        return err(Errc::invalid_argument, "'{}' is not a URL (postgres://... or mysql://...)",
+                   log::redact(req.url));
       }
       return req.url;
-    case S::clone: return req.clone;
-    case S::empty: return std::string();
+    case S::clone:
+      return req.clone;
+    case S::empty:
+      return std::string();
   }
   return std::string();
 }
 
 const char* source_kind(TemplateRequest::Source s) {
   switch (s) {
-    case TemplateRequest::Source::dump: return "dump";
-    case TemplateRequest::Source::url: return "url";
-    case TemplateRequest::Source::clone: return "clone";
-    case TemplateRequest::Source::empty: return "empty";
+    case TemplateRequest::Source::dump:
+      return "dump";
+    case TemplateRequest::Source::url:
+      return "url";
+    case TemplateRequest::Source::clone:
+      return "clone";
+    case TemplateRequest::Source::empty:
+      return "empty";
   }
   return "empty";
 }
@@ -65,7 +73,8 @@ Result<TemplateView> view_of(Context& ctx, const catalog::TemplateRow& row) {
   v.source = log::redact(row.source_ref);
   if (row.source_kind == "dump") {
     std::string s(trim(row.source_ref));
-    for (auto& c : s) if (c == '\n') c = ',';
+    for (auto& c : s)
+      if (c == '\n') c = ',';
     v.source = s;
   }
   v.row.admin_password.clear();  // never shown
@@ -94,7 +103,7 @@ Result<catalog::TemplateRow> new_row(Context& ctx, const TemplateRequest& req) {
   }
   auto* eng = TRY(ctx.engine(req.engine));
   row.engine = std::string(engine::kind_name(eng->kind()));
-  row.database = req.database ? *req.database
+  row.database = req.database                                 ? *req.database
                  : req.source == TemplateRequest::Source::url ? url_database(req.url)
                                                               : req.name;
   if (row.database.empty()) row.database = req.name;
@@ -109,9 +118,11 @@ Result<TemplateView> create_template(Context& ctx, const TemplateRequest& req,
                                      const engine::Progress& progress) {
   auto t0 = std::chrono::steady_clock::now();
   TRY(validate_name("template", req.name));
-  if (req.database && req.database->empty()) return err(Errc::invalid_argument, "the database name is empty");
+  if (req.database && req.database->empty())
+    return err(Errc::invalid_argument, "the database name is empty");
   auto& cat = ctx.catalog();
-  if (TRY(cat.find_template(req.name))) return err(Errc::already_exists, "template '{}' already exists", req.name);
+  if (TRY(cat.find_template(req.name)))
+    return err(Errc::already_exists, "template '{}' already exists", req.name);
   auto row = TRY(new_row(ctx, req));
   TRY(cat.insert_template(row));
   ScopeGuard undo([&] { (void)cat.delete_template(row.name); });
@@ -138,8 +149,9 @@ Result<std::vector<TemplateView>> create_templates(Context& ctx, const TemplateR
                 fs::is_directory(req.dumps[0]);
   if (!folder) return std::vector<TemplateView>{TRY(create_template(ctx, req, progress))};
   if (!req.name.empty()) {
-    return err(Errc::invalid_argument,
-               "with a folder of dumps, each <name>.sql file names its own template: leave NAME out");
+    return err(
+        Errc::invalid_argument,
+        "with a folder of dumps, each <name>.sql file names its own template: leave NAME out");
   }
   std::vector<TemplateView> made;
   for (const auto& file : TRY(os::list_dir(req.dumps[0]))) {
@@ -156,7 +168,8 @@ Result<std::vector<TemplateView>> create_templates(Context& ctx, const TemplateR
     one.dumps = {req.dumps[0] / file};
     made.push_back(TRY_CTX(create_template(ctx, one, progress), fmt::format("dump {}", file)));
   }
-  if (made.empty()) return err(Errc::not_found, "no <name>.sql dump in folder {}", req.dumps[0].string());
+  if (made.empty())
+    return err(Errc::not_found, "no <name>.sql dump in folder {}", req.dumps[0].string());
   return made;
 }
 
@@ -166,10 +179,13 @@ Result<TemplateView> refresh_template(Context& ctx, const std::string& name,
   TRY(validate_name("template", name));
   auto& cat = ctx.catalog();
   auto row = TRY(cat.get_template(name));
-  if (row.state != "ready") return err(Errc::conflict, "template '{}' is still being created", name);
-  if (row.source_kind == "empty") return err(Errc::invalid_argument, "template '{}' is empty: nothing to refresh from", name);
+  if (row.state != "ready")
+    return err(Errc::conflict, "template '{}' is still being created", name);
+  if (row.source_kind == "empty")
+    return err(Errc::invalid_argument, "template '{}' is empty: nothing to refresh from", name);
   if (row.source_kind == "clone") {
-    auto src = TRY_CTX(cat.get_clone(row.source_ref), "refreshing a frozen template needs its clone");
+    auto src =
+        TRY_CTX(cat.get_clone(row.source_ref), "refreshing a frozen template needs its clone");
     TRY(snapshot_clone(ctx, src, {row.name, "freeze:" + src.name, false, true}));
   } else {
     TRY(import_snapshot(ctx, row, TRY(import_sources(row)), "refresh", progress));
@@ -198,8 +214,9 @@ Status delete_template(Context& ctx, const std::string& name, bool force) {
   if (!clones.empty() && !force) {
     std::string names;
     for (const auto& c : clones) names += (names.empty() ? "" : ", ") + c.name;
-    return err(Errc::conflict, "template '{}' is used by {} clone(s): {} (destroy them, or --force)",
-               name, clones.size(), names);
+    return err(Errc::conflict,
+               "template '{}' is used by {} clone(s): {} (destroy them, or --force)", name,
+               clones.size(), names);
   }
   for (const auto& c : clones) TRY(destroy_clone(ctx, c.name, true));
   for (const auto& s : TRY(cat.list_snapshots(name, true))) TRY(drop_snapshot(ctx, s));

@@ -14,8 +14,8 @@ namespace dbtwin::core {
 
 struct TemplateRequest {
   enum class Source { dump, url, clone, empty };
-  std::string name;      // for a folder of dumps: empty, each file names its template
-  std::string engine;    // "postgres" | "mariadb"; a clone's template decides for --from-clone
+  std::string name;    // for a folder of dumps: empty, each file names its template
+  std::string engine;  // "postgres" | "mariadb"; a clone's template decides for --from-clone
   Source source = Source::empty;
   std::vector<fs::path> dumps;  // imported in order into one template; or one folder
   std::string url;

@@ -3,8 +3,8 @@
 #include <archive.h>
 
 #include <array>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <memory>
 
 #include "os/files.h"

@@ -3,8 +3,8 @@
 #include <signal.h>
 
 #include "engine/dump_file.h"
-#include "os/pipe.h"
 #include "engine/server_util.h"
+#include "os/pipe.h"
 
 namespace dbtwin::engine {
 

@@ -78,8 +78,8 @@ Result<std::string> mariadb_server_conf(const ServerSpec& spec) {
       spec.datadir.string(), spec.port,
       spec.listen_address.empty() ? "127.0.0.1" : spec.listen_address,
       mariadb_socket_path(spec).string(), mariadb_pid_path(spec).string(), spec.rundir.string(),
-      spec.server_id,
-      spec.memory.mariadb_buffer_pool, spec.memory.mariadb_max_connections, durability);
+      spec.server_id, spec.memory.mariadb_buffer_pool, spec.memory.mariadb_max_connections,
+      durability);
 }
 
 Status MariadbEngine::configure(const ServerSpec& spec) {

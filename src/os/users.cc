@@ -1,11 +1,14 @@
 // Users: lookups through NSS (getpwnam_r) and creation of the service user with useradd.
 #include "os/users.h"
 
+#include "os/files.h"
+
 #include <pwd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <mutex>
 #include <vector>
 
 namespace dbtwin::os {
@@ -52,19 +55,22 @@ Result<Identity> ensure_system_user(const std::string& name) {
     return err(Errc::invalid_argument, "invalid user name '{}'", name);
   }
   auto useradd = TRY(find_executable("useradd", {"/usr/sbin", "/sbin"}));
-  Result<std::string> created = std::string();
-  // useradd takes a lock on /etc/passwd; a concurrent creator (another dbtwin command) makes it
-  // fail at once, so wait for the other to finish: what matters is that the user exists.
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    SpawnOptions opts;
-    opts.argv = {useradd.string(), "--system", "--no-create-home",  "--home-dir",
-                 "/nonexistent",   "--shell",  "/usr/sbin/nologin", name};
-    created = run_checked(std::move(opts), Errc::system);
-    auto now = lookup_user(name);
-    if (now.ok()) return now;
-    ::usleep(100 * 1000);
+  // Concurrent dbtwin commands (and threads) create the user one at a time: useradd fails at
+  // once when another holds the /etc/passwd lock, and two racing creators must not both act.
+  static std::mutex in_process;
+  std::lock_guard<std::mutex> hold(in_process);
+  TRY(make_dirs("/run/lock", 0755));
+  auto lock = TRY(FileLock::acquire("/run/lock/dbtwin-useradd.lock", true, true));
+  if (auto again = lookup_user(name); again.ok()) return again;
+  SpawnOptions opts;
+  opts.argv = {useradd.string(), "--system", "--no-create-home",  "--home-dir",
+               "/nonexistent",   "--shell",  "/usr/sbin/nologin", name};
+  auto created = run_checked(std::move(opts), Errc::system);
+  if (!created.ok()) {
+    // Something outside dbtwin may have created it meanwhile: what matters is that it exists.
+    if (auto now = lookup_user(name); now.ok()) return now;
+    return std::move(created).error().context(fmt::format("creating user {}", name));
   }
-  if (!created.ok()) return std::move(created).error().context(fmt::format("creating user {}", name));
   return lookup_user(name);
 }
 

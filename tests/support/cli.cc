@@ -16,17 +16,23 @@ nlohmann::json CliResult::json() const {
   return j;
 }
 
-Cli::Cli(std::filesystem::path state_dir, int port_lo, std::string driver, std::filesystem::path pool_path)
-    : state_(std::move(state_dir)), pool_(std::move(pool_path)), port_lo_(port_lo), driver_(std::move(driver)) {}
+Cli::Cli(std::filesystem::path state_dir, int port_lo, std::string driver,
+         std::filesystem::path pool_path)
+    : state_(std::move(state_dir)),
+      pool_(std::move(pool_path)),
+      port_lo_(port_lo),
+      driver_(std::move(driver)) {}
 
 Cli::~Cli() {
   auto clones = run({"--json", "clone", "list"});
   if (clones.exit_code == 0) {
-    for (const auto& c : clones.json()) run({"clone", "destroy", "--force", c["name"].get<std::string>()});
+    for (const auto& c : clones.json())
+      run({"clone", "destroy", "--force", c["name"].get<std::string>()});
   }
   auto templates = run({"--json", "template", "list"});
   if (templates.exit_code == 0) {
-    for (const auto& t : templates.json()) run({"template", "delete", "--force", t["name"].get<std::string>()});
+    for (const auto& t : templates.json())
+      run({"template", "delete", "--force", t["name"].get<std::string>()});
   }
 }
 
@@ -41,7 +47,8 @@ std::vector<std::string> Cli::env() const {
   return e;
 }
 
-CliResult Cli::run(const std::vector<std::string>& args, const std::vector<std::string>& extra_env) const {
+CliResult Cli::run(const std::vector<std::string>& args,
+                   const std::vector<std::string>& extra_env) const {
   os::SpawnOptions opts;
   opts.argv = {DBTWIN_BINARY};
   opts.argv.insert(opts.argv.end(), args.begin(), args.end());
@@ -63,7 +70,8 @@ nlohmann::json Cli::ok_json(const std::vector<std::string>& args) const {
   std::vector<std::string> with_json = {"--json"};
   with_json.insert(with_json.end(), args.begin(), args.end());
   auto r = run(with_json);
-  EXPECT_EQ(r.exit_code, 0) << "dbtwin " << fmt::format("{}", fmt::join(args, " ")) << "\nstderr: " << r.err;
+  EXPECT_EQ(r.exit_code, 0) << "dbtwin " << fmt::format("{}", fmt::join(args, " "))
+                            << "\nstderr: " << r.err;
   if (r.exit_code != 0) return nlohmann::json();
   return r.json();
 }
@@ -71,7 +79,8 @@ nlohmann::json Cli::ok_json(const std::vector<std::string>& args) const {
 std::string sql(const std::string& url, const std::string& statement) {
   os::SpawnOptions opts;
   if (starts_with(url, "postgres")) {
-    opts.argv = {"psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", statement};
+    opts.argv = {"psql", "-X", "-q", "-t",     "-A", "-v", "ON_ERROR_STOP=1",
+                 "-d",   url,  "-c", statement};
   } else {
     // mysql://user:pass@host:port/db, split for the mariadb client; the password goes by env.
     std::string rest = url.substr(url.find("://") + 3);
@@ -80,7 +89,8 @@ std::string sql(const std::string& url, const std::string& statement) {
     std::string user = creds.substr(0, creds.find(':'));
     std::string pass = creds.substr(creds.find(':') + 1);
     std::string host = hostpart.substr(0, hostpart.find(':'));
-    std::string port = hostpart.substr(hostpart.find(':') + 1, hostpart.find('/') - hostpart.find(':') - 1);
+    std::string port =
+        hostpart.substr(hostpart.find(':') + 1, hostpart.find('/') - hostpart.find(':') - 1);
     std::string db = hostpart.substr(hostpart.find('/') + 1);
     opts.argv = {"mariadb", "-N", "-B", "-h", host, "-P", port, "-u", user, db, "-e", statement};
     opts.env = {"MYSQL_PWD=" + pass};

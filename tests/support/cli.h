@@ -27,7 +27,8 @@ class Cli {
   ~Cli();  // destroys every clone and template left, so no server outlives the test
 
   // Runs `dbtwin <args>` with the state folder and ports set; extra_env as KEY=VALUE.
-  CliResult run(const std::vector<std::string>& args, const std::vector<std::string>& extra_env = {}) const;
+  CliResult run(const std::vector<std::string>& args,
+                const std::vector<std::string>& extra_env = {}) const;
   // Same, failing the test unless the exit code is 0; returns parsed --json output.
   nlohmann::json ok_json(const std::vector<std::string>& args) const;
 

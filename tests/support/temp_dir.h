@@ -25,7 +25,8 @@ bool running_as_root();
 }  // namespace dbtwin::test
 
 // Skips the current test with a reason unless running as root.
-#define DBTWIN_REQUIRE_ROOT()                                                     \
-  do {                                                                           \
-    if (!::dbtwin::test::running_as_root()) GTEST_SKIP() << "needs root (mounts, loop devices, service user)"; \
+#define DBTWIN_REQUIRE_ROOT()                                            \
+  do {                                                                   \
+    if (!::dbtwin::test::running_as_root())                              \
+      GTEST_SKIP() << "needs root (mounts, loop devices, service user)"; \
   } while (0)

@@ -13,7 +13,9 @@ Result<int> half(int x) {
   return x / 2;
 }
 
-Result<int> quarter(int x) { return half(TRY(half(x))); }
+Result<int> quarter(int x) {
+  return half(TRY(half(x)));
+}
 
 Status check_quarter(int x) {
   int q = TRY_CTX(quarter(x), fmt::format("quartering {}", x));

@@ -9,14 +9,16 @@ namespace dbtwin {
 namespace {
 
 TEST(Names, AcceptsTheDocumentedShape) {
-  for (const std::string& ok : std::vector<std::string>{"a", "shop", "dev-1", "ci_42", "0day", std::string(63, 'x')}) {
+  for (const std::string& ok :
+       std::vector<std::string>{"a", "shop", "dev-1", "ci_42", "0day", std::string(63, 'x')}) {
     EXPECT_TRUE(validate_name("clone", ok).ok()) << ok;
   }
 }
 
 TEST(Names, RefusesHostileAndMalformedNames) {
-  for (const std::string& bad : std::vector<std::string>{"", "../x", "a b", "a;b", "a;rm -rf", "A", "-x", "_x", "x/y",
-                                "a$b", "a\nb", std::string(64, 'x'), "é"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "../x", "a b", "a;b", "a;rm -rf", "A", "-x", "_x", "x/y", "a$b",
+                                "a\nb", std::string(64, 'x'), "é"}) {
     auto r = validate_name("clone", bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, Errc::invalid_argument);

@@ -14,16 +14,19 @@ TEST(Config, EmbeddedDefaults) {
   EXPECT_EQ(c->port_min, 6000);
   EXPECT_EQ(c->port_max, 6999);
   EXPECT_EQ(c->pool_driver, "auto");
-  if (::geteuid() == 0) EXPECT_EQ(c->state_dir, "/var/lib/dbtwin");
-  else EXPECT_EQ(c->state_dir, "/home/ada/.local/share/dbtwin");
+  if (::geteuid() == 0)
+    EXPECT_EQ(c->state_dir, "/var/lib/dbtwin");
+  else
+    EXPECT_EQ(c->state_dir, "/home/ada/.local/share/dbtwin");
   EXPECT_EQ(c->pool_root(), c->state_dir / "pool");
 }
 
 TEST(Config, FileThenEnvironment) {
   test::TempDir dir;
-  std::ofstream(dir / "dbtwin.toml") << "state_dir = \"/srv/dbtwin\"\nport_range = \"7000-7010\"\n"
-                                        "default_ttl = \"8h\"\n[pool]\ndriver = \"reflink\"\n"
-                                        "[postgres]\nshared_buffers = \"64MB\"\nmax_connections = 20\n";
+  std::ofstream(dir / "dbtwin.toml")
+      << "state_dir = \"/srv/dbtwin\"\nport_range = \"7000-7010\"\n"
+         "default_ttl = \"8h\"\n[pool]\ndriver = \"reflink\"\n"
+         "[postgres]\nshared_buffers = \"64MB\"\nmax_connections = 20\n";
   auto c = load_config(dir / "dbtwin.toml", {{"DBTWIN_PORT_RANGE", "8000-8099"}});
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->state_dir, "/srv/dbtwin");

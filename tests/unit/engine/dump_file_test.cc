@@ -94,7 +94,8 @@ namespace dbtwin::engine {
 namespace {
 
 TEST(DumpFile, DetectsDumpsThatEnterTheirOwnDatabase) {
-  EXPECT_TRUE(sql_switches_database("DROP DATABASE IF EXISTS chinook;\nCREATE DATABASE chinook;\n\n\\c chinook;\n"));
+  EXPECT_TRUE(sql_switches_database(
+      "DROP DATABASE IF EXISTS chinook;\nCREATE DATABASE chinook;\n\n\\c chinook;\n"));
   EXPECT_TRUE(sql_switches_database("CREATE DATABASE shop;\n  \\connect shop\nCREATE TABLE t();"));
   EXPECT_FALSE(sql_switches_database("CREATE TABLE t (note text DEFAULT '\\c x');\n"));
   EXPECT_FALSE(sql_switches_database("SET search_path = public;\nCOPY t FROM stdin;\n\\.\n"));
