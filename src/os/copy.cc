@@ -177,15 +177,19 @@ Status copy_tree(const fs::path& src, const fs::path& dst, CopyMode mode) {
 }
 
 bool supports_reflink(const fs::path& dir) {
-  std::string token = random_token(10);
-  fs::path a = dir / (".dbtwin-reflink-probe-" + token + "-a");
-  fs::path b = dir / (".dbtwin-reflink-probe-" + token + "-b");
-  auto from = open_fd(a, O_RDWR | O_CREAT | O_EXCL, 0600);
-  if (!from.ok()) return false;
-  ::unlink(a.c_str());
-  auto to = open_fd(b, O_RDWR | O_CREAT | O_EXCL, 0600);
-  if (!to.ok()) return false;
-  ::unlink(b.c_str());
+  // Unnamed files (O_TMPFILE) vanish with their descriptors, so a kill mid-probe leaves nothing
+  // in the pool; named scratch files, unlinked at once, serve where O_TMPFILE is not supported.
+  auto scratch = [&](const char* suffix) -> Result<UniqueFd> {
+    auto unnamed = open_fd(dir, O_TMPFILE | O_RDWR, 0600);
+    if (unnamed.ok()) return unnamed;
+    fs::path p = dir / (".dbtwin-reflink-probe-" + random_token(10) + suffix);
+    auto named = TRY(open_fd(p, O_RDWR | O_CREAT | O_EXCL, 0600));
+    ::unlink(p.c_str());
+    return named;
+  };
+  auto from = scratch("-a");
+  auto to = scratch("-b");
+  if (!from.ok() || !to.ok()) return false;
   std::string block(4096, 'x');
   if (!write_all(from->get(), block).ok()) return false;
   return ::ioctl(to->get(), FICLONE, from->get()) == 0;

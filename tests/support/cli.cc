@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
+#include <vector>
 
 #include "base/strings.h"
+#include "os/files.h"
 #include "os/process.h"
 
 namespace dbtwin::test {
@@ -102,9 +105,22 @@ std::string sql(const std::string& url, const std::string& statement) {
 }
 
 int unique_port_base() {
-  // gtest_discover_tests runs each test in its own process, possibly in parallel: derive the
-  // range from the pid so two processes rarely share it (and take_port proves each port free).
-  return 7000 + static_cast<int>((::getpid() % 200) * 100) % 20000;
+  // Test processes run in parallel (ctest -j): each takes a block of 100 ports that no other
+  // process holds, by an flock kept until it exits, so two never probe the same free port.
+  static std::mutex mu;
+  static std::vector<os::FileLock> held;
+  std::lock_guard<std::mutex> hold(mu);
+  int start = static_cast<int>(::getpid() % 150);
+  for (int i = 0; i < 150; ++i) {
+    int base = 10000 + ((start + i) % 150) * 100;
+    auto lock =
+        os::FileLock::acquire(fmt::format("/tmp/dbtwin-test-ports-{}.lock", base), true, false);
+    if (!lock.ok()) continue;
+    held.push_back(std::move(*lock));
+    return base;
+  }
+  ADD_FAILURE() << "no free block of test ports";
+  return 10000;
 }
 
 std::filesystem::path fixtures_dir() {

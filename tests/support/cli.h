@@ -46,7 +46,7 @@ class Cli {
 // returns trimmed stdout, or a string starting with "ERROR:" and the client's stderr.
 std::string sql(const std::string& url, const std::string& statement);
 
-// A port range no other test binary in this run uses: 100 ports from a per-process base.
+// A block of 100 ports [base, base + 99] that no other test process holds (flock until exit).
 int unique_port_base();
 
 // The shared fixtures folder, or empty if absent.

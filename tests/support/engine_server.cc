@@ -1,5 +1,7 @@
 #include "support/engine_server.h"
 
+#include "support/cli.h"
+
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -18,9 +20,11 @@ Result<std::optional<os::Identity>> engine_service_user() {
 }
 
 int next_engine_port() {
-  static std::atomic<int> next{6900};
+  // A block no other test process holds, so parallel engine tests never pick the same port.
+  static const int base = unique_port_base();
+  static std::atomic<int> next{0};
   for (int i = 0; i < 100; ++i) {
-    int port = 6900 + (next.fetch_add(1) - 6900) % 100;
+    int port = base + next.fetch_add(1) % 100;
     if (os::tcp_port_free("127.0.0.1", port)) return port;
   }
   return 0;
@@ -46,7 +50,7 @@ Result<engine::ServerSpec> make_server_spec(const fs::path& base, const std::str
   spec.rundir = base / name / "run";
   spec.log_file = base / name / "server.log";
   spec.port = next_engine_port();
-  if (spec.port == 0) return err(Errc::unavailable, "no free port in 6900-6999");
+  if (spec.port == 0) return err(Errc::unavailable, "no free port in this test process's block");
   spec.run_as = TRY(engine_service_user());
   spec.server_id = static_cast<uint32_t>(spec.port);
   TRY(os::make_dirs(base / name, 0755));

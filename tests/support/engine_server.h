@@ -1,5 +1,5 @@
-// Test support for engine servers: the service user, free ports in 6900-6999, a golden data
-// directory per engine made once per test process, and a server guard that always stops.
+// Test support for engine servers: the service user, free ports from a per-process block, a golden
+// data directory per engine made once per test process, and a server guard that always stops.
 #pragma once
 
 #include <chrono>
@@ -17,7 +17,8 @@ namespace fs = std::filesystem;
 // The `dbtwin` service user when running as root (created if missing), else nobody.
 Result<std::optional<os::Identity>> engine_service_user();
 
-// A port in 6900-6999 that is free now and was not handed out before in this process.
+// A port from this process's block (unique_port_base) that is free now and was not handed out
+// before in this process.
 int next_engine_port();
 
 // The admin login every test data directory is created with.
