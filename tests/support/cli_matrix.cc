@@ -22,6 +22,14 @@ namespace {
 constexpr uint64_t kLoopSize = 1024ull << 20;
 }  // namespace
 
+const PoolCase& pool_case(const std::string& name) {
+  for (const auto& p : pool_cases()) {
+    if (p.name == name) return p;
+  }
+  ADD_FAILURE() << "no pool case named " << name;
+  return pool_cases().front();
+}
+
 const std::vector<PoolCase>& pool_cases() {
   static const std::vector<PoolCase> cases = {
       {"btrfs", "btrfs", "auto", "btrfs", true, true},

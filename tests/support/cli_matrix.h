@@ -48,6 +48,8 @@ struct MatrixCase {
 void PrintTo(const MatrixCase& c, std::ostream* os);
 
 const std::vector<PoolCase>& pool_cases();
+// The pool case named `name` (e.g. "xfs", "copy"); a test failure if there is none.
+const PoolCase& pool_case(const std::string& name);
 std::vector<MatrixCase> matrix();    // every pool case × both engines
 std::vector<std::string> engines();  // "postgres", "mariadb"
 std::string matrix_name(const ::testing::TestParamInfo<MatrixCase>& info);

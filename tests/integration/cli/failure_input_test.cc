@@ -22,15 +22,7 @@ std::string lowercase(std::string s) {
   return s;
 }
 
-class FailureInput : public ::testing::Test {
- protected:
-  void SetUp() override {
-    DBTWIN_REQUIRE_ROOT();
-    inst_ = std::make_unique<Install>("copy");
-  }
-  void TearDown() override { inst_.reset(); }
-  std::unique_ptr<Install> inst_;
-};
+class FailureInput : public CopyInstallTest {};
 
 TEST_F(FailureInput, BadNamesAreRefusedForTemplatesAndClones) {
   auto t = inst_->template_from_sql("shop", "postgres", items_sql(10));

@@ -19,15 +19,7 @@ void make_executable(const fs::path& p, const std::string& text) {
   fs::permissions(p, fs::perms(0755));
 }
 
-class FailureSteps : public ::testing::Test {
- protected:
-  void SetUp() override {
-    DBTWIN_REQUIRE_ROOT();
-    inst_ = std::make_unique<Install>("copy");
-  }
-  void TearDown() override { inst_.reset(); }
-  std::unique_ptr<Install> inst_;
-};
+class FailureSteps : public CopyInstallTest {};
 
 TEST_F(FailureSteps, PostgresServerThatFailsToStartNamesItsLogAndLeavesNothing) {
   auto t = inst_->template_from_sql("shop", "postgres", items_sql(100));

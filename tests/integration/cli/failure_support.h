@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -112,6 +113,17 @@ bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds li
 // True if a child of `parent` runs a program whose base name (argv[0], or argv[1] under a
 // shell, for scripts such as mariadb-install-db) is one of `names`.
 bool has_child_running(pid_t parent, const std::set<std::string>& names);
+
+// A test with its own installation on the copy driver (fast, and a plain folder), as root.
+class CopyInstallTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DBTWIN_REQUIRE_ROOT();
+    inst_ = std::make_unique<Install>("copy");
+  }
+  void TearDown() override { inst_.reset(); }
+  std::unique_ptr<Install> inst_;
+};
 
 // The PostgreSQL bin folder of this machine, or empty.
 fs::path postgres_bindir();

@@ -15,13 +15,6 @@ using nlohmann::json;
 using test::sql;
 using test::url_of;
 
-const test::PoolCase& xfs_pool() {
-  for (const auto& p : test::pool_cases()) {
-    if (p.name == "xfs") return p;
-  }
-  return test::pool_cases().front();
-}
-
 class SampleFixtures : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -29,7 +22,7 @@ class SampleFixtures : public ::testing::Test {
     if (fixtures_.empty())
       GTEST_SKIP() << "no fixtures folder (../shared/fixtures beside the project)";
     std::string why;
-    world_ = test::CliWorld::make(xfs_pool(), &why);
+    world_ = test::CliWorld::make(test::pool_case("xfs"), &why);
     if (!world_) GTEST_SKIP() << why;
   }
   void TearDown() override {

@@ -20,18 +20,11 @@ using nlohmann::json;
 using test::sql;
 using test::url_of;
 
-const test::PoolCase& copy_pool() {
-  for (const auto& p : test::pool_cases()) {
-    if (p.name == "copy") return p;
-  }
-  return test::pool_cases().back();
-}
-
 class TemplateSources : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     std::string why;
-    world_ = test::CliWorld::make(copy_pool(), &why);
+    world_ = test::CliWorld::make(test::pool_case("copy"), &why);
     if (!world_) GTEST_SKIP() << why;
   }
   void TearDown() override {
@@ -138,7 +131,7 @@ INSTANTIATE_TEST_SUITE_P(Engines, TemplateSources, ::testing::ValuesIn(test::eng
 // A PostgreSQL custom-format archive, made with pg_dump -Fc from a clone, is a dump source.
 TEST(TemplateSourcesPostgres, CustomArchiveFromAClone) {
   std::string why;
-  auto world = test::CliWorld::make(copy_pool(), &why);
+  auto world = test::CliWorld::make(test::pool_case("copy"), &why);
   if (!world) GTEST_SKIP() << why;
   auto t = world->items_template("src", "postgres", 60);
   ASSERT_TRUE(t.is_object());
