@@ -32,6 +32,8 @@ class Catalog {
   Result<TemplateRow> get_template(const std::string& name);  // not_found if missing
   Result<std::vector<TemplateRow>> list_templates();
   Status set_template_state(const std::string& name, const std::string& state, const OpOwner& op);
+  Status set_template_schedule(const std::string& name, const std::string& schedule,
+                               int keep_snapshots);
   Status delete_template(const std::string& name);
 
   // Snapshots, newest first.
@@ -51,6 +53,10 @@ class Catalog {
   Result<std::vector<CloneRow>> list_clones(const std::optional<std::string>& template_name);
   Status update_clone(const CloneRow& row);  // every mutable column, by name
   Status delete_clone(const std::string& name);
+  // Clones inserted up to and including `name` (rowid order: a new row's rowid is above every
+  // row present), in all and of `tmpl`. Orders racing creators by insertion, for quotas.
+  Result<std::pair<int64_t, int64_t>> clones_up_to(const std::string& name,
+                                                   const std::string& tmpl);
 
   // Ports: taken atomically for an owner ("clone:<name>", "template:<name>") from [lo, hi], and
   // proven free by binding. unavailable when the range is full.
@@ -58,6 +64,15 @@ class Catalog {
   Status release_port(int port);
   Status release_ports_of(const std::string& owner);
   Result<std::vector<std::pair<int, std::string>>> list_ports();
+
+  // Jobs: long operations of the daemon.
+  Result<int64_t> insert_job(const JobRow& row);  // returns the new id
+  Result<std::optional<JobRow>> find_job(int64_t id);
+  Result<std::vector<JobRow>> list_jobs(int limit);  // newest first
+  Status update_job_progress(int64_t id, int64_t done, int64_t total);
+  // Records the end of a job: state "succeeded" with `result`, or "failed" with the error.
+  Status finish_job(int64_t id, const std::string& state, const std::string& result,
+                    const std::string& error_code, const std::string& error_message);
 
  private:
   explicit Catalog(std::unique_ptr<Connection> db) : db_(std::move(db)) {}

@@ -6,7 +6,9 @@ namespace {
 
 constexpr const char* kColumns =
     "name, template, snapshot_id, engine, volume, port, user, password, database, owner, state, "
-    "created_at, expires_at, protected, server_pid, server_start, restarts, hook, op_pid, op_start";
+    "created_at, expires_at, protected, server_pid, server_start, restarts, hook, op_pid, "
+    "op_start, "
+    "last_active_at";
 
 CloneRow read_row(const Statement& st) {
   CloneRow r;
@@ -29,6 +31,7 @@ CloneRow read_row(const Statement& st) {
   r.restarts = st.int_at(16);
   r.hook = st.text_at(17);
   r.op = {st.int_at(18), st.int_at(19)};
+  r.last_active_at = st.int_at(20);
   return r;
 }
 
@@ -38,14 +41,14 @@ void bind_row(Statement& st, const CloneRow& r) {
   st.bind(9, r.database).bind(10, r.owner).bind(11, r.state).bind(12, r.created_at);
   st.bind(13, r.expires_at).bind(14, int64_t{r.is_protected}).bind(15, r.server_pid);
   st.bind(16, r.server_start).bind(17, r.restarts).bind(18, r.hook);
-  st.bind(19, r.op.pid).bind(20, r.op.start_time);
+  st.bind(19, r.op.pid).bind(20, r.op.start_time).bind(21, r.last_active_at);
 }
 
 }  // namespace
 
 Status Catalog::insert_clone(const CloneRow& r) {
   auto st = TRY(db_->prepare(fmt::format(
-      "INSERT INTO clones({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kColumns)));
+      "INSERT INTO clones({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kColumns)));
   bind_row(st, r);
   auto done = st.run();
   if (!done && done.error().code == Errc::already_exists) {
@@ -85,9 +88,19 @@ Status Catalog::update_clone(const CloneRow& r) {
       "UPDATE clones SET template=?2, snapshot_id=?3, engine=?4, volume=?5, port=?6, user=?7, "
       "password=?8, database=?9, owner=?10, state=?11, created_at=?12, expires_at=?13, "
       "protected=?14, server_pid=?15, server_start=?16, restarts=?17, hook=?18, op_pid=?19, "
-      "op_start=?20 WHERE name=?1"));
+      "op_start=?20, last_active_at=?21 WHERE name=?1"));
   bind_row(st, r);
   return st.run();
+}
+
+Result<std::pair<int64_t, int64_t>> Catalog::clones_up_to(const std::string& name,
+                                                          const std::string& tmpl) {
+  auto st =
+      TRY(db_->prepare("SELECT count(*), coalesce(sum(template = ?2), 0) FROM clones "
+                       "WHERE rowid <= (SELECT rowid FROM clones WHERE name = ?1)"));
+  st.bind(1, name).bind(2, tmpl);
+  if (!TRY(st.step())) return std::pair<int64_t, int64_t>{0, 0};
+  return std::pair<int64_t, int64_t>{st.int_at(0), st.int_at(1)};
 }
 
 Status Catalog::delete_clone(const std::string& name) {

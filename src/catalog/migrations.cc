@@ -9,7 +9,7 @@ namespace dbtwin::catalog {
 
 namespace {
 
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     // 1: the first schema.
     R"sql(
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,6 +38,19 @@ CREATE TABLE clones (
 CREATE TABLE ports (port INTEGER PRIMARY KEY, owner TEXT NOT NULL);
 CREATE INDEX clones_by_template ON clones(template);
 CREATE INDEX snapshots_by_template ON snapshots(template);
+)sql",
+    // 2: the daemon: scheduled refresh, idle tracking, and jobs for long operations.
+    R"sql(
+ALTER TABLE templates ADD COLUMN schedule TEXT NOT NULL DEFAULT '';
+ALTER TABLE templates ADD COLUMN keep_snapshots INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE clones ADD COLUMN last_active_at INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL, state TEXT NOT NULL,
+  done_bytes INTEGER NOT NULL DEFAULT 0, total_bytes INTEGER NOT NULL DEFAULT 0,
+  result TEXT NOT NULL DEFAULT '', error_code TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL DEFAULT 0,
+  op_pid INTEGER NOT NULL DEFAULT 0, op_start INTEGER NOT NULL DEFAULT 0);
 )sql",
 };
 

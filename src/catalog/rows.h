@@ -23,6 +23,8 @@ struct TemplateRow {
   std::string admin_password;
   std::string state;  // "importing" | "ready"
   int64_t created_at = 0;
+  std::string schedule;    // cron-style refresh schedule; empty: never refreshed on its own
+  int keep_snapshots = 0;  // unused snapshots kept after a refresh; 0: the configured default
   OpOwner op;
 };
 
@@ -57,7 +59,24 @@ struct CloneRow {
   int64_t server_pid = 0;
   int64_t server_start = 0;
   int64_t restarts = 0;
-  std::string hook;  // the --exec script, kept for reset
+  std::string hook;            // the --exec script, kept for reset
+  int64_t last_active_at = 0;  // when the daemon last saw a connection or a query
+  OpOwner op;
+};
+
+// A long operation run by the daemon (an import, a refresh), polled by clients.
+struct JobRow {
+  int64_t id = 0;
+  std::string kind;    // "template.create" | "template.refresh"
+  std::string target;  // the template's name
+  std::string state;   // "running" | "succeeded" | "failed"
+  int64_t done_bytes = 0;
+  int64_t total_bytes = 0;
+  std::string result;  // JSON text of the result once succeeded
+  std::string error_code;
+  std::string error_message;
+  int64_t created_at = 0;
+  int64_t finished_at = 0;
   OpOwner op;
 };
 

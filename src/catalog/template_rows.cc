@@ -6,7 +6,7 @@ namespace {
 
 constexpr const char* kColumns =
     "name, engine, database, source_kind, source_ref, admin_user, admin_password, state, "
-    "created_at, op_pid, op_start";
+    "created_at, op_pid, op_start, schedule, keep_snapshots";
 
 TemplateRow read_row(const Statement& st) {
   TemplateRow r;
@@ -20,6 +20,8 @@ TemplateRow read_row(const Statement& st) {
   r.state = st.text_at(7);
   r.created_at = st.int_at(8);
   r.op = {st.int_at(9), st.int_at(10)};
+  r.schedule = st.text_at(11);
+  r.keep_snapshots = static_cast<int>(st.int_at(12));
   return r;
 }
 
@@ -27,10 +29,11 @@ TemplateRow read_row(const Statement& st) {
 
 Status Catalog::insert_template(const TemplateRow& r) {
   auto st = TRY(db_->prepare(
-      fmt::format("INSERT INTO templates({}) VALUES(?,?,?,?,?,?,?,?,?,?,?)", kColumns)));
+      fmt::format("INSERT INTO templates({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", kColumns)));
   st.bind(1, r.name).bind(2, r.engine).bind(3, r.database).bind(4, r.source_kind);
   st.bind(5, r.source_ref).bind(6, r.admin_user).bind(7, r.admin_password).bind(8, r.state);
   st.bind(9, r.created_at).bind(10, r.op.pid).bind(11, r.op.start_time);
+  st.bind(12, r.schedule).bind(13, int64_t{r.keep_snapshots});
   auto done = st.run();
   if (!done && done.error().code == Errc::already_exists) {
     return err(Errc::already_exists, "template '{}' already exists", r.name);
@@ -64,6 +67,14 @@ Status Catalog::set_template_state(const std::string& name, const std::string& s
   auto st =
       TRY(db_->prepare("UPDATE templates SET state = ?, op_pid = ?, op_start = ? WHERE name = ?"));
   st.bind(1, state).bind(2, op.pid).bind(3, op.start_time).bind(4, name);
+  return st.run();
+}
+
+Status Catalog::set_template_schedule(const std::string& name, const std::string& schedule,
+                                      int keep_snapshots) {
+  auto st =
+      TRY(db_->prepare("UPDATE templates SET schedule = ?, keep_snapshots = ? WHERE name = ?"));
+  st.bind(1, schedule).bind(2, int64_t{keep_snapshots}).bind(3, name);
   return st.run();
 }
 

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "base/strings.h"
+#include "os/files.h"
 #include "os/process.h"
 
 extern char** environ;
@@ -25,6 +26,14 @@ Config defaults(const Environment& env) {
     c.state_dir = fs::path(home != env.end() ? home->second : "/tmp") / ".local/share/dbtwin";
   }
   return c;
+}
+
+// The token is read from a file so that it never sits in a process's arguments or environment.
+Status read_token_file(Config& c, const std::string& path) {
+  auto text = TRY_CTX(os::read_file(path), "server.token_file");
+  c.serve.token = std::string(trim(text));
+  if (c.serve.token.empty()) return err(Errc::invalid_argument, "token file {} is empty", path);
+  return {};
 }
 
 // Applies one setting by its dotted key; the file and the environment share this table.
@@ -55,6 +64,32 @@ Status apply(Config& c, const std::string& key, const std::string& v) {
     return v.empty() || v == "0" ? (c.default_ttl = {}, Status{}) : ttl(c.default_ttl);
   else if (key == "ready_timeout")
     return ttl(c.ready_timeout);
+  else if (key == "server.listen")
+    c.serve.listen = v;
+  else if (key == "server.token")
+    c.serve.token = v;
+  else if (key == "server.token_file")
+    return read_token_file(c, v);
+  else if (key == "server.hooks_dir")
+    c.serve.hooks_dir = v;
+  else if (key == "server.threads")
+    return integer(c.serve.threads);
+  else if (key == "quota.max_clones")
+    return integer(c.quotas.max_clones);
+  else if (key == "quota.max_clones_per_template")
+    return integer(c.quotas.max_clones_per_template);
+  else if (key == "quota.min_free")
+    return v.empty() || v == "0" ? (c.quotas.min_free_bytes = 0, Status{})
+                                 : (c.quotas.min_free_bytes = TRY(parse_size(v)), Status{});
+  else if (key == "lifecycle.interval")
+    return ttl(c.lifecycle.interval);
+  else if (key == "lifecycle.idle_timeout")
+    return v.empty() || v == "0" ? (c.lifecycle.idle_timeout = {}, Status{})
+                                 : ttl(c.lifecycle.idle_timeout);
+  else if (key == "lifecycle.max_backoff")
+    return ttl(c.lifecycle.max_backoff);
+  else if (key == "lifecycle.keep_snapshots")
+    return integer(c.lifecycle.keep_snapshots);
   else if (key == "pool.driver")
     c.pool_driver = v;
   else if (key == "pool.path")
@@ -95,6 +130,16 @@ const std::map<std::string, std::string> kEnvKeys = {
     {"DBTWIN_PG_SHARED_BUFFERS", "postgres.shared_buffers"},
     {"DBTWIN_MARIADB_BINDIR", "mariadb.bindir"},
     {"DBTWIN_MARIADB_BUFFER_POOL", "mariadb.innodb_buffer_pool_size"},
+    {"DBTWIN_LISTEN", "server.listen"},
+    {"DBTWIN_API_TOKEN", "server.token"},
+    {"DBTWIN_API_TOKEN_FILE", "server.token_file"},
+    {"DBTWIN_MAX_CLONES", "quota.max_clones"},
+    {"DBTWIN_MAX_CLONES_PER_TEMPLATE", "quota.max_clones_per_template"},
+    {"DBTWIN_MIN_FREE", "quota.min_free"},
+    {"DBTWIN_LIFECYCLE_INTERVAL", "lifecycle.interval"},
+    {"DBTWIN_IDLE_TIMEOUT", "lifecycle.idle_timeout"},
+    {"DBTWIN_MAX_BACKOFF", "lifecycle.max_backoff"},
+    {"DBTWIN_KEEP_SNAPSHOTS", "lifecycle.keep_snapshots"},
 };
 
 std::string toml_value_text(const toml::node& node) {

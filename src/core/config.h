@@ -15,6 +15,29 @@ namespace dbtwin::core {
 
 namespace fs = std::filesystem;
 
+// `dbtwin serve`: where it listens and who may call it.
+struct ServeSettings {
+  std::string listen = "127.0.0.1:5001";     // HOST:PORT, or unix:/path/to.sock
+  std::string token;                         // the API token; required off loopback
+  int threads = 64;                          // HTTP worker threads (each may wait on a clone)
+  fs::path hooks_dir = "/etc/dbtwin/hooks";  // API clients name hooks; only these may run
+};
+
+// Limits on clone creation; 0 means no limit. Above them, creation is unavailable (HTTP 503).
+struct Quotas {
+  int max_clones = 0;
+  int max_clones_per_template = 0;
+  uint64_t min_free_bytes = 0;  // the pool's free space floor
+};
+
+// The daemon's background loops.
+struct LifecycleSettings {
+  std::chrono::seconds interval{2};      // how often the supervisor and reaper look
+  std::chrono::seconds idle_timeout{0};  // 0: idle clones are kept
+  std::chrono::seconds max_backoff{60};  // the longest wait between restarts of a crashed clone
+  int keep_snapshots = 3;                // unused snapshots a scheduled refresh keeps
+};
+
 struct Config {
   fs::path state_dir;  // /var/lib/dbtwin as root, ~/.local/share/dbtwin otherwise
   int port_min = 6000;
@@ -29,6 +52,9 @@ struct Config {
   std::chrono::seconds ready_timeout{120};
   engine::MemorySettings memory;
   engine::EngineOptions engines;
+  ServeSettings serve;
+  Quotas quotas;
+  LifecycleSettings lifecycle;
   std::optional<fs::path> loaded_from;  // the file read, if any
 
   fs::path pool_root() const { return pool_path.empty() ? state_dir / "pool" : pool_path; }

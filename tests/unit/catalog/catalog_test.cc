@@ -33,9 +33,9 @@ TemplateRow shop() {
 
 TEST(Catalog, MigratesOnceAndReopens) {
   test::TempDir dir;
-  EXPECT_EQ(open_in(dir)->schema_version(), 1);
+  EXPECT_EQ(open_in(dir)->schema_version(), 2);
   auto again = open_in(dir);
-  EXPECT_EQ(again->schema_version(), 1);
+  EXPECT_EQ(again->schema_version(), 2);
   ASSERT_TRUE(again->set_setting("pool.driver", "btrfs").ok());
   EXPECT_EQ(*open_in(dir)->setting("pool.driver").value(), "btrfs");
 }
