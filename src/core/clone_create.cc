@@ -7,6 +7,7 @@
 #include "core/clone_view.h"
 #include "core/clones.h"
 #include "core/hooks.h"
+#include "core/quota.h"
 #include "core/server.h"
 #include "core/snapshots.h"
 
@@ -82,6 +83,7 @@ Result<CloneView> create_clone(Context& ctx, const CloneRequest& req) {
   auto tmpl = TRY(cat.get_template(req.template_name));
   if (TRY(cat.find_clone(name)))
     return err(Errc::already_exists, "clone '{}' already exists", name);
+  TRY(check_quotas(ctx, tmpl.name));
   auto* eng = TRY(ctx.engine(tmpl.engine));
   auto* pool = TRY(ctx.pool());
 
@@ -112,6 +114,8 @@ Result<CloneView> create_clone(Context& ctx, const CloneRequest& req) {
   row.op = ctx.self_op();
   TRY(cat.insert_clone(row));
   undo.push([&cat, name] { (void)cat.delete_clone(name); });
+  // Again with this row counted: creators racing past the first check lose here, and undo.
+  TRY(recheck_quotas(ctx, row));
 
   log::debug("clone {}: port {} taken, row inserted", name, port);
   fs::path datadir =

@@ -66,6 +66,12 @@ using Progress = std::function<void(uint64_t done, uint64_t total)>;
 
 using Row = std::vector<std::optional<std::string>>;
 
+// What a server is doing, for idle detection: sampled now and then, compared with the last sample.
+struct Activity {
+  int connections = 0;   // client sessions open now, other than the probe's own
+  uint64_t counter = 0;  // grows with client work; the probes themselves leave it unchanged
+};
+
 class Engine {
  public:
   virtual ~Engine() = default;
@@ -114,6 +120,9 @@ class Engine {
   virtual Status import(const ServerSpec& spec, const Credentials& admin,
                         const std::string& database, const ImportSource& source,
                         const Progress& progress) = 0;
+  // Open client sessions and a work counter, logged in as `admin`. The counter only means
+  // something compared with an earlier sample of the same server (a restart may reset it).
+  virtual Result<Activity> activity(const ServerSpec& spec, const Credentials& admin) = 0;
 
   // A libpq / MariaDB style connection URL.
   virtual std::string url(const std::string& host, int port, const Credentials& creds,

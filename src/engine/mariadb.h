@@ -47,6 +47,7 @@ class MariadbEngine final : public Engine {
                       const Credentials& login) override;
   Status import(const ServerSpec& spec, const Credentials& admin, const std::string& database,
                 const ImportSource& source, const Progress& progress) override;
+  Result<Activity> activity(const ServerSpec& spec, const Credentials& admin) override;
 
   std::string url(const std::string& host, int port, const Credentials& creds,
                   const std::string& database) const override;

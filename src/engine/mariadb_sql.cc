@@ -1,4 +1,7 @@
 // MariaDB statements, logins and imports, over libmariadb and the engine's client tools.
+#include <charconv>
+
+#include "base/strings.h"
 #include "engine/conn_url.h"
 #include "engine/dump_file.h"
 #include "engine/import_pipe.h"
@@ -8,6 +11,13 @@
 namespace dbtwin::engine {
 
 namespace {
+
+// A number the server printed; 0 if it is not one.
+uint64_t to_count(const std::optional<std::string>& text) {
+  uint64_t v = 0;
+  if (text) std::from_chars(text->data(), text->data() + text->size(), v);
+  return v;
+}
 
 // A [client] option file holding a password, so that it never reaches argv.
 std::string client_option_file(const std::string& user, const std::string& password) {
@@ -109,6 +119,35 @@ Status MariadbEngine::import(const ServerSpec& spec, const Credentials& admin,
     }
   }
   return err(Errc::internal, "unknown import source type");
+}
+
+Result<Activity> MariadbEngine::activity(const ServerSpec& spec, const Credentials& admin) {
+  auto conn = TRY(connect(spec, admin, "", 5));
+  auto procs = TRY(conn.query("SHOW PROCESSLIST"));
+  // Every statement a client runs counts in one Com_* variable. Questions would not do: it
+  // also counts each session's COM_QUIT, the probe's own included, after the probe has read it.
+  // The probe runs only SHOW PROCESSLIST and SHOW STATUS, whose counters take it back out.
+  auto status = TRY(conn.query("SHOW GLOBAL STATUS LIKE 'Com\\_%'"));
+  Activity a;
+  bool own_seen = false;
+  for (const auto& p : procs) {
+    // Id, User, Host, db, Command, Time, State, Info, ...
+    if (p.size() < 8) continue;
+    std::string user = p[1].value_or(""), command = p[4].value_or(""), info = p[7].value_or("");
+    if (!own_seen && user == admin.user && command == "Query" && info == "SHOW PROCESSLIST") {
+      own_seen = true;
+      continue;
+    }
+    if (user == "system user" || user == "event_scheduler") continue;
+    if (command == "Daemon" || command == "Binlog Dump" || starts_with(command, "Slave_")) continue;
+    ++a.connections;
+  }
+  for (const auto& s : status) {
+    if (s.size() < 2 || !s[0]) continue;
+    if (*s[0] == "Com_show_processlist" || *s[0] == "Com_show_status") continue;
+    a.counter += to_count(s[1]);
+  }
+  return a;
 }
 
 std::string MariadbEngine::url(const std::string& host, int port, const Credentials& creds,

@@ -1,4 +1,7 @@
 // PostgreSQL statements, logins and imports, over libpq and the engine's client tools.
+#include <charconv>
+
+#include "base/strings.h"
 #include "engine/conn_url.h"
 #include "engine/dump_file.h"
 #include "engine/import_pipe.h"
@@ -6,6 +9,17 @@
 #include "engine/server_util.h"
 
 namespace dbtwin::engine {
+
+namespace {
+
+// A number the server printed; 0 if it is not one.
+uint64_t to_count(const std::optional<std::string>& text) {
+  uint64_t v = 0;
+  if (text) std::from_chars(text->data(), text->data() + text->size(), v);
+  return v;
+}
+
+}  // namespace
 
 Status PostgresEngine::exec(const ServerSpec& spec, const Credentials& creds,
                             const std::string& database, const std::string& sql) {
@@ -112,6 +126,33 @@ Status PostgresEngine::import(const ServerSpec& spec, const Credentials& admin,
     }
   }
   return err(Errc::internal, "unknown import source type");
+}
+
+Result<Activity> PostgresEngine::activity(const ServerSpec& spec, const Credentials& admin) {
+  // The probe logs in to template1, where nobody works, and counts the other databases only:
+  // its own session never shows in the counter. (CREATE DATABASE waits for a session on its
+  // template to leave, so the probe's few milliseconds there are harmless.)
+  auto conn = connect(spec, admin, "template1", 5);
+  if (!conn) conn = TRY(connect(spec, admin, "postgres", 5));
+  auto version = TRY(conn->query("SELECT current_setting('server_version_num')"));
+  bool has_sessions = !version.empty() && to_count(version[0][0]) >= 140000;
+  // Sessions, not transactions: autovacuum workers commit transactions in an idle database,
+  // but only client sessions are counted in `sessions` (PostgreSQL 14+). A client that keeps
+  // its session open shows in `connections` instead.
+  std::string counted =
+      has_sessions ? "sessions" : "xact_commit + xact_rollback";  // 13: autovacuum adds noise
+  auto rows = TRY(conn->query(fmt::format(
+      "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+      "AND pid <> pg_backend_pid()), (SELECT coalesce(sum({}), 0) FROM pg_stat_database "
+      "WHERE datname IS NOT NULL AND datname <> current_database())",
+      counted)));
+  if (rows.empty() || rows[0].size() != 2 || !rows[0][0] || !rows[0][1]) {
+    return err(Errc::engine, "PostgreSQL on port {}: unexpected activity answer", spec.port);
+  }
+  Activity a;
+  a.connections = static_cast<int>(to_count(rows[0][0]));
+  a.counter = to_count(rows[0][1]);
+  return a;
 }
 
 std::string PostgresEngine::url(const std::string& host, int port, const Credentials& creds,
