@@ -17,7 +17,12 @@ packages=(
   btrfs-progs xfsprogs util-linux e2fsprogs
   # dumps
   zstd gzip
+  # the web page's browser test (tests/ui/)
+  chromium
 )
+# Node may come from elsewhere (e.g. nodesource, whose nodejs ships npm); Debian's otherwise.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -38,3 +43,5 @@ if ((${#missing[@]})); then
   trap '"${sudo_cmd[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+"$(dirname "${BASH_SOURCE[0]}")/install-ui-test-deps.sh"

@@ -16,6 +16,11 @@ void init(bool verbose, bool quiet) {
                             : spdlog::level::warn);
 }
 
+void init_service(bool verbose) {
+  spdlog::default_logger()->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+}
+
 std::string redact(std::string_view text) {
   static const std::regex url_password(R"(([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@)");
   return std::regex_replace(std::string(text), url_password, "$1***@");

@@ -10,6 +10,8 @@
 namespace dbtwin::log {
 
 void init(bool verbose, bool quiet);
+// A daemon logs one line per operation at info level, with ISO timestamps.
+void init_service(bool verbose);
 
 // Replaces the password part of any URL in the text with "***".
 std::string redact(std::string_view text);

@@ -34,6 +34,15 @@ const char* errc_name(Errc code) {
   return "internal";
 }
 
+std::optional<Errc> parse_errc(std::string_view name) {
+  // Errc::internal is the last code.
+  for (int i = 0; i <= static_cast<int>(Errc::internal); ++i) {
+    auto code = static_cast<Errc>(i);
+    if (name == errc_name(code)) return code;
+  }
+  return std::nullopt;
+}
+
 Error Error::context(std::string_view what) && {
   message = fmt::format("{}: {}", what, message);
   return std::move(*this);

@@ -2,7 +2,9 @@
 // Library code returns Result; front ends turn an Error into an exit code or an HTTP status.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -26,6 +28,8 @@ enum class Errc {
 };
 
 const char* errc_name(Errc code);
+// The code errc_name() gave `name`, e.g. from an HTTP error body; nullopt for an unknown name.
+std::optional<Errc> parse_errc(std::string_view name);
 
 struct Error {
   Errc code = Errc::internal;

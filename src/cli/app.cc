@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/log.h"
+#include "cli/backend.h"
 #include "cli/output.h"
 #include "core/context.h"
 
@@ -27,27 +28,46 @@ void add_globals(CLI::App& app, Globals& g) {
   app.add_flag("--json", g.json, "machine-readable output");
   app.add_flag("-v,--verbose", g.verbose, "log each step");
   app.add_flag("-q,--quiet", g.quiet, "only errors");
+  app.add_option("--server", g.server,
+                 "work through a `dbtwin serve` daemon: http://HOST:PORT or unix:///PATH")
+      ->envname("DBTWIN_SERVER");
+  // A flag shows in the process list; the variable does not.
+  app.add_option("--token", g.token, "the daemon's API token (better: DBTWIN_TOKEN)")
+      ->envname("DBTWIN_TOKEN");
 }
 
-int execute(Invocation& inv) {
+// The chosen command's words, e.g. "pool init", for messages.
+std::string command_path(CLI::App& app) {
+  std::string path;
+  for (CLI::App* at = &app; !at->get_subcommands().empty();) {
+    at = at->get_subcommands().front();
+    path += (path.empty() ? "" : " ") + at->get_name();
+  }
+  return path;
+}
+
+// Through the daemon when --server is given, else on the local state, whose opening also
+// reports what earlier interrupted commands left behind and what expired.
+Status dispatch(Invocation& inv, const std::string& command) {
   const Globals& g = inv.globals;
-  auto cfg = effective_config(g);
-  if (!cfg) {
-    print_error(cfg.error(), g.json);
-    return exit_code(cfg.error());
+  if (!g.server.empty()) {
+    if (inv.action)
+      return err(Errc::invalid_argument, "`{}` runs on the database host, not through --server",
+                 command);
+    return inv.backend_action(*TRY(make_remote_backend(g.server, g.token)));
   }
-  auto ctx = core::Context::open(std::move(*cfg));
-  if (!ctx) {
-    print_error(ctx.error(), g.json);
-    return exit_code(ctx.error());
-  }
-  // What the previous, interrupted commands left behind, and what expired, is said first.
-  for (const auto& note : (*ctx)->notes()) {
+  auto ctx = TRY(core::Context::open(TRY(effective_config(g))));
+  for (const auto& note : ctx->notes()) {
     if (!g.quiet) fmt::print(stderr, "dbtwin: {}\n", note);
   }
-  auto done = inv.action(**ctx);
+  if (inv.action) return inv.action(*ctx);
+  return inv.backend_action(*make_local_backend(*ctx));
+}
+
+int execute(Invocation& inv, const std::string& command) {
+  auto done = dispatch(inv, command);
   if (!done) {
-    print_error(done.error(), g.json);
+    print_error(done.error(), inv.globals.json);
     return exit_code(done.error());
   }
   return 0;
@@ -66,6 +86,7 @@ int run(int argc, char** argv) {
   add_clone_commands(app, inv);
   add_pool_commands(app, inv);
   add_demo_command(app, inv);
+  add_serve_command(app, inv);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -73,12 +94,12 @@ int run(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   log::init(inv.globals.verbose, inv.globals.quiet);
-  if (!inv.action) {
+  if (!inv.action && !inv.backend_action) {
     fmt::print(stderr, "{}", app.help());
     return 2;
   }
   try {
-    return execute(inv);
+    return execute(inv, command_path(app));
   } catch (const std::exception& e) {
     // Library code returns Result; this boundary only catches what a third-party library threw.
     print_error(make_error(Errc::internal, e.what()), inv.globals.json);

@@ -21,6 +21,8 @@ class Context;
 
 namespace dbtwin::cli {
 
+class Backend;
+
 struct Globals {
   std::optional<std::filesystem::path> config_file;
   std::string state_dir;
@@ -29,13 +31,18 @@ struct Globals {
   bool json = false;
   bool verbose = false;
   bool quiet = false;
+  std::string server;  // --server or DBTWIN_SERVER: work through that daemon
+  std::string token;   // --token or DBTWIN_TOKEN: its API token
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
-// What a parsed command does once the context is open.
+// What a parsed command does. A command sets one of the two actions.
 struct Invocation {
   Globals globals;
+  // Runs against the local state only (pool init, demo, serve): refused with --server.
   std::function<Status(core::Context&)> action;
+  // Runs in process, or through the daemon named by --server, with the same output.
+  std::function<Status(Backend&)> backend_action;
 };
 
 // Each file of commands registers its subcommands.
@@ -43,6 +50,7 @@ void add_template_commands(CLI::App& app, Invocation& inv);
 void add_clone_commands(CLI::App& app, Invocation& inv);
 void add_pool_commands(CLI::App& app, Invocation& inv);
 void add_demo_command(CLI::App& app, Invocation& inv);
+void add_serve_command(CLI::App& app, Invocation& inv);
 
 int run(int argc, char** argv);
 

@@ -3,8 +3,8 @@
 
 #include "base/strings.h"
 #include "cli/app.h"
+#include "cli/backend.h"
 #include "cli/output.h"
-#include "core/clones.h"
 #include "core/json.h"
 #include "os/users.h"
 
@@ -34,11 +34,7 @@ Result<core::CloneRequest> to_request(const CreateArgs& a) {
   if (!a.ttl.empty()) req.ttl = TRY(parse_duration(a.ttl));
   if (!a.password.empty()) req.password = a.password;
   req.user = a.user;
-  if (!a.exec.empty()) {
-    if (!std::filesystem::exists(a.exec))
-      return err(Errc::not_found, "hook script {} does not exist", a.exec);
-    req.exec = std::filesystem::absolute(a.exec).lexically_normal().string();
-  }
+  if (!a.exec.empty()) req.exec = a.exec;
   req.owner = a.owner.empty() ? os::invoking_user_name() : a.owner;
   return req;
 }
@@ -66,14 +62,14 @@ void print_clone(const core::CloneView& v, bool json) {
 
 // Registers a subcommand NAME that runs `op` on one clone and prints it.
 void add_simple(CLI::App* clone, Invocation& inv, const std::string& name, const std::string& help,
-                std::function<Result<core::CloneView>(core::Context&, const std::string&)> op) {
+                std::function<Result<core::CloneView>(Backend&, const std::string&)> op) {
   auto target = std::make_shared<std::string>();
   auto* cmd = clone->add_subcommand(name, help);
   cmd->add_option("name", *target, "clone name")->required();
   Globals& g = inv.globals;
   cmd->callback([&inv, &g, target, op] {
-    inv.action = [&g, target, op](core::Context& ctx) -> Status {
-      print_clone(TRY(op(ctx, *target)), g.json);
+    inv.backend_action = [&g, target, op](Backend& b) -> Status {
+      print_clone(TRY(op(b, *target)), g.json);
       return {};
     };
   });
@@ -91,12 +87,13 @@ void add_create(CLI::App* clone, Invocation& inv) {
   create->add_option("--password", a->password, "the clone user's password (default: random)");
   create->add_option("--user", a->user, "the clone user's name")->capture_default_str();
   create->add_option("--exec", a->exec,
-                     "a script run once the clone is ready (DBTWIN_* in its environment)");
+                     "a script run once the clone is ready (DBTWIN_* in its environment); with "
+                     "--server, the name of a hook in the daemon's hooks folder");
   create->add_option("--owner", a->owner, "who the clone belongs to (default: you)");
   Globals& g = inv.globals;
   create->callback([&inv, &g, a] {
-    inv.action = [&g, a](core::Context& ctx) -> Status {
-      auto view = TRY(core::create_clone(ctx, TRY(to_request(*a))));
+    inv.backend_action = [&g, a](Backend& b) -> Status {
+      auto view = TRY(b.create_clone(TRY(to_request(*a))));
       double total =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - g.started).count();
       if (g.json) {
@@ -120,9 +117,8 @@ void add_list(CLI::App* clone, Invocation& inv) {
   list->add_option("--template", *tmpl, "only clones of this template");
   Globals& g = inv.globals;
   list->callback([&inv, &g, tmpl] {
-    inv.action = [&g, tmpl](core::Context& ctx) -> Status {
-      auto views =
-          TRY(core::list_clones(ctx, tmpl->empty() ? std::nullopt : std::optional(*tmpl), true));
+    inv.backend_action = [&g, tmpl](Backend& b) -> Status {
+      auto views = TRY(b.list_clones(tmpl->empty() ? std::nullopt : std::optional(*tmpl)));
       if (g.json) {
         nlohmann::json arr = nlohmann::json::array();
         for (const auto& v : views) arr.push_back(core::to_json(v));
@@ -151,9 +147,9 @@ void add_destroy(CLI::App* clone, Invocation& inv) {
   cmd->add_flag("--force", *force, "also destroy a protected clone");
   Globals& g = inv.globals;
   cmd->callback([&inv, &g, names, force] {
-    inv.action = [&g, names, force](core::Context& ctx) -> Status {
+    inv.backend_action = [&g, names, force](Backend& b) -> Status {
       for (const auto& n : *names) {
-        TRY(core::destroy_clone(ctx, n, *force));
+        TRY(b.destroy_clone(n, *force));
         if (!g.json) fmt::print("clone {} destroyed\n", n);
       }
       if (g.json) print_json({{"destroyed", *names}});
@@ -170,8 +166,8 @@ void add_extend(CLI::App* clone, Invocation& inv) {
   cmd->add_option("--ttl", *ttl, "e.g. 8h")->required();
   Globals& g = inv.globals;
   cmd->callback([&inv, &g, name, ttl] {
-    inv.action = [&g, name, ttl](core::Context& ctx) -> Status {
-      print_clone(TRY(core::extend_clone(ctx, *name, TRY(parse_duration(*ttl)))), g.json);
+    inv.backend_action = [&g, name, ttl](Backend& b) -> Status {
+      print_clone(TRY(b.extend_clone(*name, TRY(parse_duration(*ttl)))), g.json);
       return {};
     };
   });
@@ -187,17 +183,17 @@ void add_clone_commands(CLI::App& app, Invocation& inv) {
   add_destroy(clone, inv);
   add_extend(clone, inv);
   add_simple(clone, inv, "show", "show a clone's connection details",
-             [](core::Context& c, const std::string& n) { return core::show_clone(c, n, true); });
-  add_simple(clone, inv, "stop", "stop a clone's server cleanly", core::stop_clone);
-  add_simple(clone, inv, "start", "start a stopped clone", core::start_clone);
+             [](Backend& b, const std::string& n) { return b.show_clone(n); });
+  add_simple(clone, inv, "stop", "stop a clone's server cleanly",
+             [](Backend& b, const std::string& n) { return b.stop_clone(n); });
+  add_simple(clone, inv, "start", "start a stopped clone",
+             [](Backend& b, const std::string& n) { return b.start_clone(n); });
   add_simple(clone, inv, "reset", "return a clone to its snapshot (same port and credentials)",
-             core::reset_clone);
-  add_simple(
-      clone, inv, "protect", "keep a clone from being destroyed or expiring",
-      [](core::Context& c, const std::string& n) { return core::set_protected(c, n, true); });
-  add_simple(
-      clone, inv, "unprotect", "let a clone be destroyed and expire again",
-      [](core::Context& c, const std::string& n) { return core::set_protected(c, n, false); });
+             [](Backend& b, const std::string& n) { return b.reset_clone(n); });
+  add_simple(clone, inv, "protect", "keep a clone from being destroyed or expiring",
+             [](Backend& b, const std::string& n) { return b.set_protected(n, true); });
+  add_simple(clone, inv, "unprotect", "let a clone be destroyed and expire again",
+             [](Backend& b, const std::string& n) { return b.set_protected(n, false); });
 }
 
 }  // namespace dbtwin::cli

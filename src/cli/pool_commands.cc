@@ -3,6 +3,7 @@
 
 #include "base/strings.h"
 #include "cli/app.h"
+#include "cli/backend.h"
 #include "cli/output.h"
 #include "core/json.h"
 #include "core/pool_admin.h"
@@ -46,8 +47,8 @@ void add_pool_commands(CLI::App& app, Invocation& inv) {
 
   auto* status = pool->add_subcommand("status", "driver, space and volumes");
   status->callback([&inv, &g] {
-    inv.action = [&g](core::Context& ctx) -> Status {
-      auto st = TRY(core::pool_status(ctx));
+    inv.backend_action = [&g](Backend& b) -> Status {
+      auto st = TRY(b.pool_status());
       if (g.json) return print_json(core::to_json(st)), Status{};
       fmt::print(
           "driver     {}\nroot       {}\nimage      {}\nsize       {}\navailable  {}\nvolumes    "

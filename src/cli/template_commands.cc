@@ -3,10 +3,10 @@
 
 #include "base/strings.h"
 #include "cli/app.h"
+#include "cli/backend.h"
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "core/json.h"
-#include "core/templates.h"
 
 namespace dbtwin::cli {
 
@@ -22,7 +22,8 @@ struct CreateArgs {
   bool empty = false;
 };
 
-Result<core::TemplateRequest> to_request(const CreateArgs& a) {
+// `remote`: the dumps are on the daemon's host, where only the daemon can tell a folder.
+Result<core::TemplateRequest> to_request(const CreateArgs& a, bool remote) {
   core::TemplateRequest req;
   req.name = a.name;
   req.engine = a.engine;
@@ -46,8 +47,8 @@ Result<core::TemplateRequest> to_request(const CreateArgs& a) {
     req.source = S::empty;
   }
   if (!a.database.empty()) req.database = a.database;
-  bool folder =
-      req.source == S::dump && req.dumps.size() == 1 && std::filesystem::is_directory(req.dumps[0]);
+  bool folder = req.source == S::dump && req.dumps.size() == 1 &&
+                (remote || std::filesystem::is_directory(req.dumps[0]));
   if (req.name.empty() && !folder) return err(Errc::invalid_argument, "the template needs a NAME");
   return req;
 }
@@ -76,28 +77,47 @@ void print_templates(const std::vector<core::TemplateView>& views, bool json) {
               rows);
 }
 
+// "0 3 * * *, keeping 3 unused snapshots"
+std::string schedule_text(const catalog::TemplateRow& t) {
+  if (t.keep_snapshots > 0)
+    return fmt::format("{}, keeping {} unused snapshots", t.schedule, t.keep_snapshots);
+  return fmt::format("{}, keeping the configured number of unused snapshots", t.schedule);
+}
+
+void print_snapshots(const std::vector<catalog::SnapshotRow>& snapshots) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : snapshots) {
+    rows.push_back({std::to_string(s.id), s.state, s.origin, format_time(s.created_at),
+                    format_bytes(static_cast<uint64_t>(s.size_bytes))});
+  }
+  print_table({"SNAPSHOT", "STATE", "ORIGIN", "CREATED", "SIZE"}, rows);
+}
+
 void print_template(const core::TemplateView& v, bool json) {
   if (json) return print_json(core::to_json(v));
   fmt::print(
       "template  {}\nengine    {}\ndatabase  {}\nstate     {}\nsource    {} {}\nclones    {}\n",
       v.row.name, v.row.engine, v.row.database, v.row.state, v.row.source_kind, v.source, v.clones);
   if (v.seconds > 0) fmt::print("took      {:.2f}s\n", v.seconds);
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& s : v.snapshots) {
-    rows.push_back({std::to_string(s.id), s.state, s.origin, format_time(s.created_at),
-                    format_bytes(static_cast<uint64_t>(s.size_bytes))});
-  }
+  if (!v.row.schedule.empty()) fmt::print("schedule  {}\n", schedule_text(v.row));
   fmt::print("\n");
-  print_table({"SNAPSHOT", "STATE", "ORIGIN", "CREATED", "SIZE"}, rows);
+  print_snapshots(v.snapshots);
 }
 
-}  // namespace
+void print_created(const std::vector<core::TemplateView>& views, bool json) {
+  if (json) {
+    if (views.size() == 1) return print_json(core::to_json(views[0]));
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& v : views) arr.push_back(core::to_json(v));
+    return print_json(arr);
+  }
+  for (const auto& v : views) {
+    fmt::print("template {} ({}) ready in {:.2f}s: snapshot {}\n", v.row.name, v.row.engine,
+               v.seconds, v.snapshots.empty() ? 0 : v.snapshots.front().id);
+  }
+}
 
-void add_template_commands(CLI::App& app, Invocation& inv) {
-  auto* tmpl = app.add_subcommand("template", "golden databases that clones are made from");
-  tmpl->require_subcommand(1);
-  Globals& g = inv.globals;
-
+void add_create(CLI::App* tmpl, Invocation& inv) {
   auto args = std::make_shared<CreateArgs>();
   auto* create = tmpl->add_subcommand(
       "create", "create a template from a dump, a live server, a clone, or empty");
@@ -113,75 +133,151 @@ void add_template_commands(CLI::App& app, Invocation& inv) {
   create->add_flag("--empty", args->empty, "an empty database");
   create->add_option("--database", args->database,
                      "the database clones connect to (default: the template name)");
+  Globals& g = inv.globals;
   create->callback([&inv, &g, args] {
-    inv.action = [&g, args](core::Context& ctx) -> Status {
-      auto req = TRY(to_request(*args));
-      auto made = core::create_templates(ctx, req, make_progress("importing", !g.quiet && !g.json));
+    inv.backend_action = [&g, args](Backend& b) -> Status {
+      auto req = TRY(to_request(*args, !g.server.empty()));
+      auto made = b.create_templates(req, make_progress("importing", !g.quiet && !g.json));
       finish_progress();
-      auto views = TRY(std::move(made));
-      if (g.json) {
-        print_json(views.size() == 1 ? core::to_json(views[0]) : [&] {
-          nlohmann::json arr = nlohmann::json::array();
-          for (const auto& v : views) arr.push_back(core::to_json(v));
-          return arr;
-        }());
-      } else {
-        for (const auto& v : views) {
-          fmt::print("template {} ({}) ready in {:.2f}s: snapshot {}\n", v.row.name, v.row.engine,
-                     v.seconds, v.snapshots.empty() ? 0 : v.snapshots.front().id);
-        }
-      }
+      print_created(TRY(std::move(made)), g.json);
       return {};
     };
   });
+}
 
-  auto refresh_name = std::make_shared<std::string>();
+void add_refresh(CLI::App* tmpl, Invocation& inv) {
+  auto name = std::make_shared<std::string>();
   auto* refresh =
       tmpl->add_subcommand("refresh", "re-import into a new snapshot; running clones keep theirs");
-  refresh->add_option("name", *refresh_name)->required();
-  refresh->callback([&inv, &g, refresh_name] {
-    inv.action = [&g, refresh_name](core::Context& ctx) -> Status {
-      auto done = core::refresh_template(ctx, *refresh_name,
-                                         make_progress("importing", !g.quiet && !g.json));
+  refresh->add_option("name", *name)->required();
+  Globals& g = inv.globals;
+  refresh->callback([&inv, &g, name] {
+    inv.backend_action = [&g, name](Backend& b) -> Status {
+      auto done = b.refresh_template(*name, make_progress("importing", !g.quiet && !g.json));
       finish_progress();
       print_template(TRY(std::move(done)), g.json);
       return {};
     };
   });
+}
 
+void add_list_show(CLI::App* tmpl, Invocation& inv) {
+  Globals& g = inv.globals;
   auto* list = tmpl->add_subcommand("list", "list templates");
   list->callback([&inv, &g] {
-    inv.action = [&g](core::Context& ctx) -> Status {
-      print_templates(TRY(core::list_templates(ctx)), g.json);
+    inv.backend_action = [&g](Backend& b) -> Status {
+      print_templates(TRY(b.list_templates()), g.json);
       return {};
     };
   });
 
-  auto show_name = std::make_shared<std::string>();
+  auto name = std::make_shared<std::string>();
   auto* show = tmpl->add_subcommand("show", "show a template and its snapshots");
-  show->add_option("name", *show_name)->required();
-  show->callback([&inv, &g, show_name] {
-    inv.action = [&g, show_name](core::Context& ctx) -> Status {
-      print_template(TRY(core::show_template(ctx, *show_name)), g.json);
+  show->add_option("name", *name)->required();
+  show->callback([&inv, &g, name] {
+    inv.backend_action = [&g, name](Backend& b) -> Status {
+      print_template(TRY(b.show_template(*name)), g.json);
       return {};
     };
   });
 
-  auto del_name = std::make_shared<std::string>();
-  auto del_force = std::make_shared<bool>(false);
-  auto* del = tmpl->add_subcommand("delete", "delete a template and its snapshots");
-  del->add_option("name", *del_name)->required();
-  del->add_flag("--force", *del_force, "also destroy the clones that use it");
-  del->callback([&inv, &g, del_name, del_force] {
-    inv.action = [&g, del_name, del_force](core::Context& ctx) -> Status {
-      TRY(core::delete_template(ctx, *del_name, *del_force));
-      if (g.json)
-        print_json({{"deleted", *del_name}});
-      else
-        fmt::print("template {} deleted\n", *del_name);
+  auto of = std::make_shared<std::string>();
+  auto* snapshots = tmpl->add_subcommand("snapshots", "list a template's snapshots");
+  snapshots->add_option("name", *of)->required();
+  snapshots->callback([&inv, &g, of] {
+    inv.backend_action = [&g, of](Backend& b) -> Status {
+      auto snaps = TRY(b.list_snapshots(*of));
+      if (!g.json) return print_snapshots(snaps), Status{};
+      nlohmann::json arr = nlohmann::json::array();
+      for (const auto& s : snaps) arr.push_back(core::to_json(s));
+      print_json(arr);
       return {};
     };
   });
+}
+
+void add_delete(CLI::App* tmpl, Invocation& inv) {
+  auto name = std::make_shared<std::string>();
+  auto force = std::make_shared<bool>(false);
+  auto* del = tmpl->add_subcommand("delete", "delete a template and its snapshots");
+  del->add_option("name", *name)->required();
+  del->add_flag("--force", *force, "also destroy the clones that use it");
+  Globals& g = inv.globals;
+  del->callback([&inv, &g, name, force] {
+    inv.backend_action = [&g, name, force](Backend& b) -> Status {
+      TRY(b.delete_template(*name, *force));
+      if (g.json)
+        print_json({{"deleted", *name}});
+      else
+        fmt::print("template {} deleted\n", *name);
+      return {};
+    };
+  });
+}
+
+struct ScheduleArgs {
+  std::string name;
+  std::string cron;
+  int keep = 0;
+  bool off = false;
+};
+
+// The schedule to set: CRON, "" for --off, or the current one when only --keep changes;
+// nullopt when the command only shows the schedule.
+Result<std::optional<std::string>> wanted_schedule(Backend& b, const ScheduleArgs& a) {
+  if (a.off && (!a.cron.empty() || a.keep > 0))
+    return err(Errc::invalid_argument, "--off takes neither a CRON schedule nor --keep");
+  if (a.off) return std::optional<std::string>("");
+  if (!a.cron.empty()) return std::optional(a.cron);
+  if (a.keep == 0) return std::optional<std::string>();
+  auto current = TRY(b.show_template(a.name)).row.schedule;
+  if (current.empty()) {
+    return err(Errc::invalid_argument,
+               "template '{}' has no refresh schedule: give a CRON schedule with --keep", a.name);
+  }
+  return std::optional(current);
+}
+
+void print_schedule(const core::TemplateView& v, bool json) {
+  if (json) return print_json(core::to_json(v));
+  if (v.row.schedule.empty())
+    fmt::print("template {} has no refresh schedule\n", v.row.name);
+  else
+    fmt::print("template {} refreshes on {}\n", v.row.name, schedule_text(v.row));
+}
+
+void add_schedule(CLI::App* tmpl, Invocation& inv) {
+  auto a = std::make_shared<ScheduleArgs>();
+  auto* cmd = tmpl->add_subcommand(
+      "schedule", "show or set when `dbtwin serve` refreshes a template from its source");
+  cmd->add_option("name", a->name)->required();
+  cmd->add_option("cron", a->cron,
+                  "e.g. \"0 3 * * *\" (minute hour day month weekday) or "
+                  "\"@every 10m\"");
+  cmd->add_option("--keep", a->keep, "unused snapshots a refresh keeps (default: configured)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--off", a->off, "stop refreshing on a schedule");
+  Globals& g = inv.globals;
+  cmd->callback([&inv, &g, a] {
+    inv.backend_action = [&g, a](Backend& b) -> Status {
+      auto schedule = TRY(wanted_schedule(b, *a));
+      if (!schedule) return print_schedule(TRY(b.show_template(a->name)), g.json), Status{};
+      print_schedule(TRY(b.set_schedule(a->name, *schedule, a->keep)), g.json);
+      return {};
+    };
+  });
+}
+
+}  // namespace
+
+void add_template_commands(CLI::App& app, Invocation& inv) {
+  auto* tmpl = app.add_subcommand("template", "golden databases that clones are made from");
+  tmpl->require_subcommand(1);
+  add_create(tmpl, inv);
+  add_refresh(tmpl, inv);
+  add_list_show(tmpl, inv);
+  add_delete(tmpl, inv);
+  add_schedule(tmpl, inv);
 }
 
 }  // namespace dbtwin::cli

@@ -306,7 +306,12 @@ Result<ProcessId> spawn_detached(const SpawnOptions& opts) {
   if (r.step != kPidMessage) return child_error(p, r);
   pid_t pid = r.value;
   auto id = process_id(pid);
-  go_wr.reset();  // lets the grandchild exec
+  // A byte lets the grandchild exec, not EOF: a grandchild that another thread forked meanwhile
+  // holds a copy of go_wr until it execs itself, and two such spawns would wait for each other.
+  const char go = 1;
+  while (::write(go_wr.get(), &go, 1) < 0 && errno == EINTR) {
+  }
+  go_wr.reset();
   if (read_report(rd.get(), &r)) return child_error(p, r);
   if (!id.ok()) return err(Errc::system, "starting {}: pid {} vanished before exec", p.name, pid);
   return *id;

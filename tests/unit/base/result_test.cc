@@ -43,6 +43,16 @@ TEST(Result, ErrnoMapsToCodes) {
   EXPECT_NE(e.message.find("opening /nope"), std::string::npos);
 }
 
+TEST(Result, ErrcNamesParseBack) {
+  for (int i = 0; i <= static_cast<int>(Errc::internal); ++i) {
+    auto code = static_cast<Errc>(i);
+    EXPECT_EQ(parse_errc(errc_name(code)), code) << errc_name(code);
+  }
+  EXPECT_EQ(parse_errc("no_such_code"), std::nullopt);
+  EXPECT_EQ(parse_errc(""), std::nullopt);
+  EXPECT_EQ(parse_errc("NOT_FOUND"), std::nullopt);  // names are exact
+}
+
 TEST(Undo, RunsStepsNewestFirstUnlessCommitted) {
   std::string trail;
   {
