@@ -3,7 +3,6 @@
 #include <chrono>
 
 #include "base/strings.h"
-#include "os/process.h"
 
 extern char** environ;
 
@@ -33,15 +32,23 @@ Instance::Instance(fs::path dbtwin, fs::path config, fs::path state, std::string
       driver_(std::move(driver)),
       env_(clean_environment()) {}
 
-Result<Timed> Instance::run(const std::vector<std::string>& args) const {
+os::SpawnOptions Instance::spawn_options(const std::vector<std::string>& args,
+                                         const std::vector<std::string>& extra_env) const {
   os::SpawnOptions opts;
   opts.argv = {dbtwin_.string(), "--config",     config_.string(), "--state-dir",
                state_.string(),  "--port-range", port_range_};
   if (driver_) opts.argv.insert(opts.argv.end(), {"--pool-driver", *driver_});
-  opts.argv.push_back("--json");
   opts.argv.insert(opts.argv.end(), args.begin(), args.end());
   opts.inherit_env = false;
   opts.env = env_;
+  opts.env.insert(opts.env.end(), extra_env.begin(), extra_env.end());
+  return opts;
+}
+
+Result<Timed> Instance::run(const std::vector<std::string>& args) const {
+  std::vector<std::string> with_json{"--json"};
+  with_json.insert(with_json.end(), args.begin(), args.end());
+  os::SpawnOptions opts = spawn_options(with_json);
   auto start = std::chrono::steady_clock::now();
   auto done = TRY(os::run(std::move(opts)));
   auto end = std::chrono::steady_clock::now();

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "os/process.h"
 
 namespace dbtwin::bench {
 
@@ -34,6 +35,10 @@ class Instance {
   // As run(), but a non-zero exit becomes an Error carrying dbtwin's own message.
   Result<nlohmann::json> json(const std::vector<std::string>& args) const;
   Result<nlohmann::json> json(const std::vector<std::string>& args, double& wall) const;
+  // What runs `dbtwin <globals> ARGS` (no --json), for a process the caller runs and waits for
+  // itself (the daemon); `extra_env` (KEY=VALUE) is added to the cleaned environment.
+  os::SpawnOptions spawn_options(const std::vector<std::string>& args,
+                                 const std::vector<std::string>& extra_env = {}) const;
 
   const fs::path& state() const { return state_; }
   fs::path pool_root() const { return state_ / "pool"; }
