@@ -146,17 +146,23 @@ Result<ListenSpec> checked_listen(const core::Config& cfg, const ServeOptions& o
   return spec;
 }
 
+// Everything one daemon's routes share, owned in one place.
+struct Parts {
+  explicit Parts(const core::Config& config) : contexts(config), jobs(contexts, events) {}
+  ContextPool contexts;
+  Events events;
+  Metrics metrics;
+  Jobs jobs;
+  SpaceCache space{std::chrono::seconds(15)};
+  Service svc{contexts, jobs, metrics, events, contexts.config(), space};
+};
+
 }  // namespace
 
 std::vector<Route> route_table(const core::Config& config) {
-  ContextPool contexts(config);
-  Events events;
-  Metrics metrics;
-  Jobs jobs(contexts, events);
-  SpaceCache space(std::chrono::seconds(15));
-  Service svc{contexts, jobs, metrics, events, config, space};
+  Parts parts(config);
   HttpServer http(1);
-  add_routes(http, svc);
+  add_routes(http, parts.svc);
   return http.routes();
 }
 
@@ -165,18 +171,14 @@ Status serve(core::Context& startup, const ServeOptions& options) {
   auto spec = TRY(checked_listen(cfg, options));
   // Signals are taken by one thread; every thread started from here on has them blocked.
   TRY(os::block_signals({SIGTERM, SIGINT}));
-  ContextPool contexts(cfg);
-  Events events;
-  Metrics metrics;
-  Jobs jobs(contexts, events);
-  SpaceCache space(std::chrono::seconds(15));
-  Service svc{contexts, jobs, metrics, events, cfg, space};
-  for (const auto& note : startup.notes()) events.add("reconcile", note);
-  TRY(jobs.fail_abandoned(startup));
+  Parts parts(cfg);
+  Service& svc = parts.svc;
+  for (const auto& note : startup.notes()) svc.events.add("reconcile", note);
+  TRY(svc.jobs.fail_abandoned(startup));
 
   HttpServer http(cfg.serve.threads);
   add_auth(http, cfg.serve.token);
-  add_plumbing(http, metrics);
+  add_plumbing(http, svc.metrics);
   add_routes(http, svc);
   TRY(http.bind(spec));
   if (spec.unix_path.empty()) spec.port = http.bound_port();
@@ -196,7 +198,7 @@ Status serve(core::Context& startup, const ServeOptions& options) {
   server.join();
   lifecycle.stop();
   loops.join();
-  if (size_t left = jobs.wait(10); left > 0) {
+  if (size_t left = svc.jobs.wait(10); left > 0) {
     // Their threads still use this frame. Ending the process now is what a kill would do, and
     // the next start reconciles what they leave (rows, volumes, import servers).
     log::warn("{} job(s) still running are abandoned; the next start cleans up after them", left);

@@ -5,15 +5,12 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "core/json.h"
 #include "os/process.h"
 
 namespace dbtwin::api {
 
-namespace {
-nlohmann::json time_or_null(int64_t t) {
-  return t > 0 ? nlohmann::json(format_time(t)) : nlohmann::json();
-}
-}  // namespace
+using core::time_or_null;
 
 nlohmann::json job_json(const catalog::JobRow& j) {
   nlohmann::json out = {{"id", j.id},

@@ -6,11 +6,11 @@ namespace dbtwin::core {
 
 using nlohmann::json;
 
-namespace {
-
 json time_or_null(int64_t t) {
   return t > 0 ? json(format_time(t)) : json();
 }
+
+namespace {
 
 // Readers that take an absent or null field as the default, and throw json::type_error on a
 // field of the wrong type (caught once, in parse()).

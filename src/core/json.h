@@ -13,6 +13,9 @@ namespace dbtwin::core {
 
 // Times appear twice: as ISO-8601 text for people ("created_at") and as unix seconds
 // ("created_unix") so that reading the JSON back gives the exact value.
+// A time as ISO 8601 UTC text, or null for 0 (never).
+nlohmann::json time_or_null(int64_t unix_seconds);
+
 nlohmann::json to_json(const CloneView& v);
 nlohmann::json to_json(const TemplateView& v);
 nlohmann::json to_json(const catalog::SnapshotRow& s);

@@ -143,11 +143,9 @@ std::optional<SupervisorEvent> Supervisor::restart(Context& ctx, const catalog::
     std::string was = row.server_pid > 0 ? fmt::format(" (pid {})", row.server_pid) : "";
     ev.message = fmt::format("clone '{}': its server{} was gone; restarted (restart {})", row.name,
                              was, *done);
-    log::info("{}", ev.message);
   } else {
     ev.message = fmt::format("clone '{}': restart failed, next try in {}s: {}", row.name,
                              delay(track.attempts).count(), done.error().message);
-    log::warn("{}", ev.message);
   }
   return ev;
 }
