@@ -93,7 +93,9 @@ TEST_F(ApiMyaas, CurlClientsWorkAsWithMyaas) {
   auto list = curl({base + "/db"});
   ASSERT_EQ(list.status, 200);
   ASSERT_EQ(list.json()["databases"].size(), 3u) << list.body;
-  for (const auto& entry : list.json()["databases"]) {
+  // The parsed body must outlive the loop (a range-for over a temporary's member dangles).
+  const auto listed = list.json();
+  for (const auto& entry : listed["databases"]) {
     expect_fields(entry, {"template", "name", "state", "created"}, "/db entry");
     EXPECT_EQ(entry["template"], "shop");
     EXPECT_EQ(entry["state"], "running");
