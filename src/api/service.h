@@ -43,5 +43,6 @@ void add_template_routes(HttpServer& http, Service& svc);
 Result<catalog::JobRow> start_refresh(Service& svc, const std::string& name, bool scheduled);
 void add_myaas_routes(HttpServer& http, Service& svc);
 void add_ops_routes(HttpServer& http, Service& svc);
+void add_dump_routes(HttpServer& http, Service& svc);
 
 }  // namespace dbtwin::api

@@ -50,6 +50,7 @@ std::string command_path(CLI::App& app) {
 // reports what earlier interrupted commands left behind and what expired.
 Status dispatch(Invocation& inv, const std::string& command) {
   const Globals& g = inv.globals;
+  if (inv.standalone) return inv.standalone();
   if (!g.server.empty()) {
     if (inv.action)
       return err(Errc::invalid_argument, "`{}` runs on the database host, not through --server",
@@ -94,7 +95,7 @@ int run(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   log::init(inv.globals.verbose, inv.globals.quiet);
-  if (!inv.action && !inv.backend_action) {
+  if (!inv.action && !inv.backend_action && !inv.standalone) {
     fmt::print(stderr, "{}", app.help());
     return 2;
   }

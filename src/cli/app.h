@@ -43,6 +43,8 @@ struct Invocation {
   std::function<Status(core::Context&)> action;
   // Runs in process, or through the daemon named by --server, with the same output.
   std::function<Status(Backend&)> backend_action;
+  // Needs no local state and no daemon (dumps talk to databases and bridges directly).
+  std::function<Status()> standalone;
 };
 
 // Each file of commands registers its subcommands.
@@ -51,6 +53,8 @@ void add_clone_commands(CLI::App& app, Invocation& inv);
 void add_pool_commands(CLI::App& app, Invocation& inv);
 void add_demo_command(CLI::App& app, Invocation& inv);
 void add_serve_command(CLI::App& app, Invocation& inv);
+void add_dump_commands(CLI::App& app, Invocation& inv);
+void add_transformer_commands(CLI::App& app, Invocation& inv);
 
 int run(int argc, char** argv);
 

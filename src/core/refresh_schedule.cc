@@ -23,6 +23,11 @@ Result<TemplateView> set_schedule(Context& ctx, const std::string& tmpl,
     return err(Errc::invalid_argument,
                "template '{}' is empty: a schedule would have nothing to refresh from", tmpl);
   }
+  if (!text.empty() && row.source_kind == "bridge") {
+    return err(Errc::invalid_argument,
+               "template '{}' was restored from a bridge dump: it has no source to refresh from",
+               tmpl);
+  }
   TRY(cat.set_template_schedule(tmpl, text, keep));
   log::info("template {}: schedule {}", tmpl, text.empty() ? "cleared" : "'" + text + "'");
   return show_template(ctx, tmpl);

@@ -47,6 +47,8 @@ Result<std::string> source_ref(const TemplateRequest& req) {
       return req.clone;
     case S::empty:
       return std::string();
+    case S::filled:
+      return req.filled_ref;
   }
   return std::string();
 }
@@ -61,6 +63,8 @@ const char* source_kind(TemplateRequest::Source s) {
       return "clone";
     case TemplateRequest::Source::empty:
       return "empty";
+    case TemplateRequest::Source::filled:
+      return "bridge";
   }
   return "empty";
 }
@@ -130,6 +134,11 @@ Result<TemplateView> create_template(Context& ctx, const TemplateRequest& req,
   if (req.source == TemplateRequest::Source::clone) {
     auto src = TRY(cat.get_clone(req.clone));
     TRY(snapshot_clone(ctx, src, {row.name, "freeze:" + src.name, false, true}));
+  } else if (req.source == TemplateRequest::Source::filled) {
+    engine::ImportSource fill;
+    fill.type = engine::ImportSource::Type::custom;
+    fill.fill = req.fill;
+    TRY(import_snapshot(ctx, row, {fill}, "import", progress));
   } else {
     auto sources = TRY(import_sources(row));
     TRY(import_snapshot(ctx, row, sources, "import", progress));
@@ -183,6 +192,12 @@ Result<TemplateView> refresh_template(Context& ctx, const std::string& name,
     return err(Errc::conflict, "template '{}' is still being created", name);
   if (row.source_kind == "empty")
     return err(Errc::invalid_argument, "template '{}' is empty: nothing to refresh from", name);
+  if (row.source_kind == "bridge") {
+    return err(Errc::invalid_argument,
+               "template '{}' was restored from a bridge dump ({}): make a new one with "
+               "`dbtwin dump restore BRIDGE NAME --template NEW`",
+               name, log::redact(row.source_ref));
+  }
   if (row.source_kind == "clone") {
     auto src =
         TRY_CTX(cat.get_clone(row.source_ref), "refreshing a frozen template needs its clone");

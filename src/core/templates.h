@@ -1,6 +1,7 @@
 // Template operations: create from a source, refresh into a new snapshot, list, show, delete.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,7 +14,8 @@
 namespace dbtwin::core {
 
 struct TemplateRequest {
-  enum class Source { dump, url, clone, empty };
+  // filled: a layer above core fills the new database itself (a restore from a bridge dump).
+  enum class Source { dump, url, clone, empty, filled };
   std::string name;    // for a folder of dumps: empty, each file names its template
   std::string engine;  // "postgres" | "mariadb"; a clone's template decides for --from-clone
   Source source = Source::empty;
@@ -21,6 +23,9 @@ struct TemplateRequest {
   std::string url;
   std::string clone;
   std::optional<std::string> database;  // the database clones connect to
+  // filled: what the template was made from, as shown and recorded (no secrets), and the filler.
+  std::string filled_ref;
+  std::function<Status(const std::string& admin_url, const engine::Progress&)> fill;
 };
 
 struct TemplateView {

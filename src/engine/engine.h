@@ -53,16 +53,19 @@ enum class StopMode {
   clean,  // a clean checkpoint so the data directory can be copied and started directly
 };
 
+// Progress of a long step: bytes done and total (total 0 when unknown).
+using Progress = std::function<void(uint64_t done, uint64_t total)>;
+
 // Where an import reads from.
 struct ImportSource {
-  enum class Type { sql_file, pg_archive, url };
+  enum class Type { sql_file, pg_archive, url, custom };
   Type type = Type::sql_file;
   fs::path path;    // sql_file: plain, .gz or .zst SQL; pg_archive: a pg_dump custom archive
   std::string url;  // url: a live server to copy logically with the engine's dump tool
+  // custom: fills the (already created) database itself, given the import server's admin URL;
+  // used by layers above the engine, e.g. a restore from a bridge dump.
+  std::function<Status(const std::string& admin_url, const Progress& progress)> fill;
 };
-
-// Progress of a long step: bytes done and total (total 0 when unknown).
-using Progress = std::function<void(uint64_t done, uint64_t total)>;
 
 using Row = std::vector<std::optional<std::string>>;
 

@@ -82,6 +82,10 @@ Status MariadbEngine::import(const ServerSpec& spec, const Credentials& admin,
                              const std::string& database, const ImportSource& source,
                              const Progress& progress) {
   TRY(create_database(spec, admin, database));
+  if (source.type == ImportSource::Type::custom) {
+    return source.fill(url(connect_host(spec.listen_address), spec.port, admin, database),
+                       progress);
+  }
   auto client_path = TRY(program("mariadb"));
   auto client_cnf = TRY(
       SecretFile::create(spec.rundir, "client", client_option_file(admin.user, admin.password)));
@@ -117,6 +121,8 @@ Status MariadbEngine::import(const ServerSpec& spec, const Credentials& admin,
                                    "mariadb-dump of " + src.host + "/" + src.database,
                                    "mariadb importing into " + database);
     }
+    case ImportSource::Type::custom:
+      break;  // handled above
   }
   return err(Errc::internal, "unknown import source type");
 }

@@ -81,6 +81,10 @@ Status PostgresEngine::import(const ServerSpec& spec, const Credentials& admin,
                               const std::string& database, const ImportSource& source,
                               const Progress& progress) {
   TRY(create_database(spec, admin, database));
+  if (source.type == ImportSource::Type::custom) {
+    return source.fill(url(connect_host(spec.listen_address), spec.port, admin, database),
+                       progress);
+  }
   auto type = source.type;
   if (type == ImportSource::Type::sql_file &&
       TRY(sniff_dump(source.path)) == DumpFormat::pg_archive) {
@@ -124,6 +128,8 @@ Status PostgresEngine::import(const ServerSpec& spec, const Credentials& admin,
                                    "pg_dump of " + src.host + "/" + src.database,
                                    "psql importing into " + database);
     }
+    case ImportSource::Type::custom:
+      break;  // handled above
   }
   return err(Errc::internal, "unknown import source type");
 }
