@@ -17,6 +17,8 @@ packages=(
   btrfs-progs xfsprogs util-linux e2fsprogs
   # dumps
   zstd gzip
+  # benchmarks (peak memory)
+  time
   # the web page's browser test (tests/ui/)
   chromium
 )
@@ -45,3 +47,4 @@ if ((${#missing[@]})); then
 fi
 
 "$(dirname "${BASH_SOURCE[0]}")/install-ui-test-deps.sh"
+"$(dirname "${BASH_SOURCE[0]}")/install-bridge-test-deps.sh"

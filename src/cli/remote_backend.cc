@@ -36,6 +36,8 @@ const char* source_kind(core::TemplateRequest::Source s) {
       return "clone";
     case S::empty:
       return "empty";
+    case S::filled:
+      return "bridge";  // a daemon refuses it: bridge restores go through /v1/dumps
   }
   return "empty";
 }
