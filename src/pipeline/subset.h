@@ -14,9 +14,9 @@
 namespace dbtwin::pipeline {
 
 struct SubsetStart {
-  std::string table;     // schema.table (PostgreSQL) or database.table (MariaDB)
-  double percent = -1;   // 0 < percent <= 100, or -1 when `where` is used
-  std::string where;     // a SQL condition on the table's own columns
+  std::string table;    // schema.table (PostgreSQL) or database.table (MariaDB)
+  double percent = -1;  // 0 < percent <= 100, or -1 when `where` is used
+  std::string where;    // a SQL condition on the table's own columns
 };
 
 struct VirtualForeignKey {  // a relation the schema does not declare
