@@ -1,0 +1,35 @@
+// Format-preserving encryption for unique-preserving masking: a keyed permutation of digit
+// vectors in which each position keeps its own radix (a mixed-radix number), so a string of
+// lowercase letters stays lowercase letters of the same length, digits stay digits, and distinct
+// inputs always give distinct outputs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/transform/rng.h"
+
+namespace dbtwin::pipeline {
+
+class FormatCipher {
+ public:
+  // `tweak` separates domains (the transformer's name): the same key gives unrelated
+  // permutations for different tweaks.
+  FormatCipher(const MaskKey& key, std::string_view tweak);
+
+  // Permutes `digits` in place (digits[i] < radices[i] <= 256; a radix of 1 is a kept
+  // position). A balanced Feistel network whose rounds add a keyed pseudo-random vector,
+  // position by position modulo that position's radix, to one half from the other: each round
+  // is invertible, so the whole is a bijection on the mixed-radix domain without cycle-walking.
+  void permute(std::vector<uint32_t>& digits, const std::vector<uint32_t>& radices) const;
+
+ private:
+  // BLAKE2b of (subkey || data): a PRF (BLAKE2 has no length extension) that costs a single
+  // compression for short values, where a keyed BLAKE2b costs two.
+  void prf(std::string& buf, unsigned char out[32]) const;
+  MaskKey subkey_;
+};
+
+}  // namespace dbtwin::pipeline

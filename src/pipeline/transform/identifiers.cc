@@ -1,0 +1,266 @@
+// Transformers for structured identifiers: phone numbers, card numbers, IBANs, UUIDs and IP
+// addresses. Each keeps the input's layout and produces a valid value (Luhn, ISO 7064 check
+// digits, UUID version); unique mode permutes the payload with the format-preserving cipher.
+#include <arpa/inet.h>
+
+#include <cctype>
+#include <cstring>
+
+#include "pipeline/transform/families.h"
+#include "pipeline/transform/options.h"
+#include "pipeline/transform/text_shape.h"
+
+namespace dbtwin::pipeline::detail {
+namespace {
+
+using Out = Result<std::optional<std::string>>;
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_alnum(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
+
+// Base for the identifiers: holds the cipher and the option-less factory.
+class Identifier : public Transformer {
+ public:
+  Identifier(const TransformerSpec& s, const MaskKeys& k)
+      : Transformer(s, k), cipher_(k.key, s.name) {}
+
+ protected:
+  Error not_a(std::string_view what, std::string_view v) const {
+    // The value itself stays out of the message: it is the data being masked.
+    return err(Errc::invalid_argument, "transformer {}: a value ({} bytes) is not {}", name(),
+               v.size(), what);
+  }
+  FormatCipher cipher_;
+};
+
+class Phone final : public Identifier {
+ public:
+  using Identifier::Identifier;
+  Out transform(std::string_view v) const override {
+    if (unique()) return std::optional<std::string>(permute_shape(v, CharSet::digits, cipher_));
+    Rng rng = rng_for(v);
+    return std::optional<std::string>(randomize_shape(v, CharSet::digits, rng));
+  }
+};
+
+class CreditCard final : public Identifier {
+ public:
+  using Identifier::Identifier;
+  Out transform(std::string_view v) const override {
+    std::vector<size_t> pos;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (is_digit(v[i])) pos.push_back(i);
+    }
+    std::string out(v);
+    if (pos.size() < 2) {
+      if (unique()) return not_a("a card number", v);
+      out = std::string(16, '0');  // nothing to keep: a plain 16-digit number
+      pos.clear();
+      for (size_t i = 0; i < 16; ++i) pos.push_back(i);
+    }
+    std::vector<uint32_t> digits(pos.size() - 1);
+    if (unique()) {
+      for (size_t i = 0; i + 1 < pos.size(); ++i) digits[i] = v[pos[i]] - '0';
+      cipher_.permute(digits, std::vector<uint32_t>(digits.size(), 10));
+    } else {
+      Rng rng = rng_for(v);
+      for (size_t i = 0; i < digits.size(); ++i) {
+        digits[i] = static_cast<uint32_t>(i == 0 ? 1 + rng.below(9) : rng.below(10));
+      }
+    }
+    std::string payload;
+    for (uint32_t d : digits) payload.push_back(static_cast<char>('0' + d));
+    for (size_t i = 0; i < digits.size(); ++i) out[pos[i]] = payload[i];
+    out[pos.back()] = luhn_check_digit(payload);
+    return std::optional<std::string>(std::move(out));
+  }
+};
+
+class Iban final : public Identifier {
+ public:
+  using Identifier::Identifier;
+  Out transform(std::string_view v) const override {
+    std::vector<size_t> pos;  // the letters and digits; anything else is a separator
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (is_alnum(v[i])) pos.push_back(i);
+    }
+    bool valid = pos.size() >= 5 && pos.size() <= 34 && std::isalpha((unsigned char)v[pos[0]]) &&
+                 std::isalpha((unsigned char)v[pos[1]]) && is_digit(v[pos[2]]) &&
+                 is_digit(v[pos[3]]);
+    if (!valid) {
+      if (unique()) return not_a("an IBAN", v);
+      return transform("DE00000000000000000000");  // unrecognised: a German-shaped IBAN
+    }
+    std::string bban;
+    for (size_t i = 4; i < pos.size(); ++i) bban.push_back(v[pos[i]]);
+    if (unique()) {
+      bban = permute_shape(bban, CharSet::alnum, cipher_);
+    } else {
+      Rng rng = rng_for(v);
+      bban = randomize_shape(bban, CharSet::alnum, rng);
+    }
+    std::string country{v[pos[0]], v[pos[1]]};
+    std::string check = iban_check_digits(country, bban);
+    std::string out(v);
+    out[pos[2]] = check[0];
+    out[pos[3]] = check[1];
+    for (size_t i = 4; i < pos.size(); ++i) out[pos[i]] = bban[i - 4];
+    return std::optional<std::string>(std::move(out));
+  }
+};
+
+class Uuid final : public Identifier {
+ public:
+  using Identifier::Identifier;
+  Out transform(std::string_view v) const override {
+    if (unique()) return permuted(v);
+    Rng rng = rng_for(v);
+    std::string hex = randomize_shape(std::string(32, '0'), CharSet::hex, rng);
+    hex[12] = '4';                   // version 4
+    hex[16] = "89ab"[rng.below(4)];  // RFC 4122 variant
+    bool upper = !v.empty() && v.find_first_of("abcdef") == std::string_view::npos &&
+                 v.find_first_of("ABCDEF") != std::string_view::npos;
+    std::string out = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+                      hex.substr(16, 4) + "-" + hex.substr(20);
+    if (upper) {
+      for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return std::optional<std::string>(std::move(out));
+  }
+
+ private:
+  Out permuted(std::string_view v) const {
+    size_t hex_count = 0;
+    for (char c : v) {
+      if (std::isxdigit(static_cast<unsigned char>(c))) {
+        ++hex_count;
+      } else if (c != '-' && c != '{' && c != '}') {
+        return not_a("a UUID", v);
+      }
+    }
+    if (hex_count != 32) return not_a("a UUID", v);
+    // The version and variant digits are kept so that a valid UUID stays one. permute_shape on
+    // the hex class would change them, so they are cut out and put back.
+    std::string hex;
+    std::vector<size_t> pos;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (std::isxdigit(static_cast<unsigned char>(v[i]))) pos.push_back(i);
+    }
+    for (size_t i = 0; i < 32; ++i) {
+      if (i != 12 && i != 16) hex.push_back(v[pos[i]]);
+    }
+    std::string permuted = permute_shape(hex, CharSet::hex, cipher_);
+    std::string out(v);
+    for (size_t i = 0, j = 0; i < 32; ++i) {
+      if (i == 12 || i == 16) continue;
+      out[pos[i]] = permuted[j++];
+    }
+    // The kept digits follow the case the permutation chose for the rest.
+    bool upper = permuted.find_first_of("ABCDEF") != std::string::npos;
+    bool lower = permuted.find_first_of("abcdef") != std::string::npos;
+    for (size_t i : {pos[12], pos[16]}) {
+      auto c = static_cast<unsigned char>(out[i]);
+      if (upper && !lower) out[i] = static_cast<char>(std::toupper(c));
+      if (!upper) out[i] = static_cast<char>(std::tolower(c));
+    }
+    return std::optional<std::string>(std::move(out));
+  }
+};
+
+class Ip final : public Identifier {
+ public:
+  using Identifier::Identifier;
+  Out transform(std::string_view v) const override {
+    // A CIDR suffix (PostgreSQL inet/cidr) is kept; only the address changes.
+    size_t slash = v.find('/');
+    std::string addr(v.substr(0, slash));
+    std::string suffix(slash == std::string_view::npos ? "" : v.substr(slash));
+    unsigned char bytes[16];
+    int family = 0;
+    size_t len = 0;
+    if (inet_pton(AF_INET, addr.c_str(), bytes) == 1) {
+      family = AF_INET;
+      len = 4;
+    } else if (inet_pton(AF_INET6, addr.c_str(), bytes) == 1) {
+      family = AF_INET6;
+      len = 16;
+    } else {
+      if (unique()) return not_a("an IP address", v);
+      family = AF_INET;
+      len = 4;
+      suffix.clear();
+    }
+    if (unique()) {
+      std::vector<uint32_t> digits(bytes, bytes + len);
+      cipher_.permute(digits, std::vector<uint32_t>(len, 256));
+      for (size_t i = 0; i < len; ++i) bytes[i] = static_cast<unsigned char>(digits[i]);
+    } else {
+      Rng rng = rng_for(v);
+      for (size_t i = 0; i < len; ++i) bytes[i] = static_cast<unsigned char>(rng.below(256));
+    }
+    char text[INET6_ADDRSTRLEN];
+    if (inet_ntop(family, bytes, text, sizeof text) == nullptr) return not_a("an IP address", v);
+    return std::optional<std::string>(std::string(text) + suffix);
+  }
+};
+
+template <typename T>
+Result<TransformerPtr> no_options(const TransformerSpec& s, const MaskKeys& k) {
+  Options o(s);
+  TRY(o.finish());
+  return TransformerPtr(std::make_unique<T>(s, k));
+}
+
+}  // namespace
+
+char luhn_check_digit(std::string_view payload) {
+  int sum = 0;
+  bool twice = true;  // the digit next to the check digit is doubled
+  for (size_t i = payload.size(); i-- > 0;) {
+    int d = payload[i] - '0';
+    if (twice) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    twice = !twice;
+  }
+  return static_cast<char>('0' + (10 - sum % 10) % 10);
+}
+
+std::string iban_check_digits(std::string_view country, std::string_view bban) {
+  // ISO 7064 MOD 97-10 over BBAN + country + "00", letters as 10..35, computed piecewise.
+  std::string text = std::string(bban) + std::string(country) + "00";
+  int mod = 0;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(std::toupper(static_cast<unsigned char>(c)));
+    if (std::isdigit(u)) {
+      mod = (mod * 10 + (u - '0')) % 97;
+    } else {
+      mod = (mod * 100 + (u - 'A' + 10)) % 97;
+    }
+  }
+  return fmt::format("{:02d}", 98 - mod);
+}
+
+Result<TransformerPtr> make_phone_number(const TransformerSpec& s, const MaskKeys& k) {
+  return no_options<Phone>(s, k);
+}
+Result<TransformerPtr> make_credit_card(const TransformerSpec& s, const MaskKeys& k) {
+  return no_options<CreditCard>(s, k);
+}
+Result<TransformerPtr> make_iban(const TransformerSpec& s, const MaskKeys& k) {
+  return no_options<Iban>(s, k);
+}
+Result<TransformerPtr> make_uuid(const TransformerSpec& s, const MaskKeys& k) {
+  return no_options<Uuid>(s, k);
+}
+Result<TransformerPtr> make_ip(const TransformerSpec& s, const MaskKeys& k) {
+  return no_options<Ip>(s, k);
+}
+
+}  // namespace dbtwin::pipeline::detail

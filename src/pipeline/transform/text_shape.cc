@@ -1,0 +1,131 @@
+#include "pipeline/transform/text_shape.h"
+
+namespace dbtwin::pipeline {
+namespace {
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_lower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+
+// One changeable character: its radix and how a digit maps back to a character.
+struct Slot {
+  size_t pos = 0;
+  uint32_t radix = 1;
+  char base = 0;  // the character of digit 0
+};
+
+bool is_hex_letter(char c) {
+  return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// The slots of `value` and its digit vector, in the order the characters appear.
+void classify(std::string_view v, CharSet set, std::vector<Slot>& slots,
+              std::vector<uint32_t>& digits) {
+  // Hex is case-insensitive (a UUID in either case is the same value): the output uses one case
+  // for the whole string, uppercase only when the input has no lowercase letter.
+  bool hex_upper = false;
+  if (set == CharSet::hex) {
+    bool lower = false;
+    for (char c : v) {
+      hex_upper |= c >= 'A' && c <= 'F';
+      lower |= c >= 'a' && c <= 'f';
+    }
+    hex_upper &= !lower;
+  }
+  for (size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    Slot s{i, 1, 0};
+    if (set == CharSet::hex) {
+      if (is_digit(c) || is_hex_letter(c)) {
+        s.radix = 16;
+        uint32_t d = is_digit(c) ? c - '0' : (is_upper(c) ? c - 'A' : c - 'a') + 10;
+        s.base = hex_upper ? 'A' : 'a';
+        slots.push_back(s);
+        digits.push_back(d);
+      }
+      continue;
+    }
+    if (is_digit(c)) {
+      bool run_start = i == 0 || !is_digit(v[i - 1]);
+      bool run_long = i + 1 < v.size() && is_digit(v[i + 1]);
+      if (run_start && run_long && c == '0') continue;  // a leading zero stays
+      if (run_start && run_long) {
+        s.radix = 9;
+        s.base = '1';
+      } else {
+        s.radix = 10;
+        s.base = '0';
+      }
+      slots.push_back(s);
+      digits.push_back(static_cast<uint32_t>(c - s.base));
+    } else if (set == CharSet::alnum && (is_lower(c) || is_upper(c))) {
+      s.radix = 26;
+      s.base = is_lower(c) ? 'a' : 'A';
+      slots.push_back(s);
+      digits.push_back(static_cast<uint32_t>(c - s.base));
+    }
+  }
+}
+
+char render(const Slot& s, uint32_t d) {
+  if (s.radix == 16) {
+    return d < 10 ? static_cast<char>('0' + d) : static_cast<char>(s.base + (d - 10));
+  }
+  return static_cast<char>(s.base + d);
+}
+
+}  // namespace
+
+std::string randomize_shape(std::string_view value, CharSet set, Rng& rng) {
+  std::vector<Slot> slots;
+  std::vector<uint32_t> digits;
+  classify(value, set, slots, digits);
+  std::string out(value);
+  for (const Slot& s : slots) out[s.pos] = render(s, static_cast<uint32_t>(rng.below(s.radix)));
+  return out;
+}
+
+std::string permute_shape(std::string_view value, CharSet set, const FormatCipher& cipher) {
+  std::vector<Slot> slots;
+  std::vector<uint32_t> digits;
+  classify(value, set, slots, digits);
+  std::vector<uint32_t> radices;
+  radices.reserve(slots.size());
+  for (const Slot& s : slots) radices.push_back(s.radix);
+  cipher.permute(digits, radices);
+  std::string out(value);
+  for (size_t i = 0; i < slots.size(); ++i) out[slots[i].pos] = render(slots[i], digits[i]);
+  return out;
+}
+
+std::vector<std::string_view> code_points(std::string_view s) {
+  std::vector<std::string_view> out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xe  ? 3
+                 : (c >> 3) == 0x1e ? 4
+                                    : 1;
+    if (i + len > s.size()) len = 1;
+    for (size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) {
+        len = 1;
+        break;
+      }
+    }
+    out.push_back(s.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
+}  // namespace dbtwin::pipeline
