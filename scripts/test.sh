@@ -21,7 +21,7 @@ ctest --test-dir build --output-on-failure -j"$jobs" --timeout 900
 # Under the sanitizers: every unit test, and the integration tests that drive each layer's
 # riskiest code (pool drivers, engines, every failure path, the daemon's threads under parallel
 # requests and kills) without repeating the whole matrix.
-asan_tests='^(unit\.|integration\.(Drivers/PoolDriverTest|Engines/EngineTest|Failure|Engines/Failure|Api|DaemonParallel|DaemonCrash))'
+asan_tests='^(unit\.|fuzz\.|integration\.(Drivers/PoolDriverTest|Engines/EngineTest|Failure|Engines/Failure|Api|DaemonParallel|DaemonCrash))'
 echo "== AddressSanitizer + UBSan build and tests"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDBTWIN_WERROR=ON -DDBTWIN_SANITIZE=ON \
   -DDBTWIN_BENCH=OFF >/dev/null

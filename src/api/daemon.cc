@@ -80,6 +80,7 @@ void add_routes(HttpServer& http, Service& svc) {
   add_clone_routes(http, svc);
   add_template_routes(http, svc);
   add_myaas_routes(http, svc);
+  add_dump_routes(http, svc);
 }
 
 // The background loops: every interval, restart crashed clones, reap expired and idle ones,

@@ -88,6 +88,8 @@ int run(int argc, char** argv) {
   add_pool_commands(app, inv);
   add_demo_command(app, inv);
   add_serve_command(app, inv);
+  add_dump_commands(app, inv);
+  add_transformer_commands(app, inv);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

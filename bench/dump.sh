@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Dump and restore throughput and peak memory: `dbtwin dump create` (10 transformers, zstd,
+# encryption, a file bridge) beside `pg_dump | zstd > file` and `mariadb-dump | zstd > file` on the
+# same database, then `dbtwin dump restore` beside `zstd -d | psql` and `zstd -d | mariadb`.
+# Prints a table with ratios (dbtwin throughput / the pipe's) and peak RSS, saved to a report.
+# Usage: sudo bench/dump.sh [--sizes 1G,5G] [--engines postgres,mariadb] [--jobs N]
+# Environment: DBTWIN_BUILD_DIR (default build/), DBTWIN_BENCH_WORK (default /var/tmp/dbtwin-dump-bench).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${DBTWIN_BUILD_DIR:-$root/build}"
+work="${DBTWIN_BENCH_WORK:-/var/tmp/dbtwin-dump-bench}"
+sizes=1G,5G
+engines=postgres,mariadb
+jobs=2
+while (($#)); do
+  case $1 in
+    --sizes) sizes=$2; shift 2 ;;
+    --engines) engines=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
+    *) echo "bench/dump.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+if [[ $(id -u) -ne 0 ]]; then
+  echo "bench/dump.sh: needs root (the service user the servers run as)" >&2
+  exit 2
+fi
+
+"$root/scripts/install-deps.sh"
+if [[ ! -f "$build/CMakeCache.txt" ]]; then
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+cmake --build "$build" -j2 --target dbtwin >/dev/null
+dbtwin=("$build/dbtwin" --state-dir "$work/state" --pool-driver copy --port-range 29500-29599 -q)
+report="/var/tmp/dbtwin-dump-bench-$(date +%Y%m%d-%H%M%S).txt"
+
+cleanup() {
+  for t in bench_postgres bench_mariadb; do "${dbtwin[@]}" template delete "$t" --force >/dev/null 2>&1 || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cleanup
+mkdir -p "$work/bridge" "$work/pipe"
+chmod 755 "$work"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/key"
+chmod 600 "$work/key"
+export DBTWIN_MASK_SECRET=bench-secret
+
+# Ten transformers on the columns that hold personal data.
+rules() {
+  local db=$1
+  cat <<YAML
+version: 1
+deterministic: true
+secret_env: DBTWIN_MASK_SECRET
+columns:
+  $db.people.first_name: first-name
+  $db.people.last_name: last-name
+  $db.people.email: {transformer: email, unique: true}
+  $db.people.phone: phone-number
+  $db.people.card: credit-card
+  $db.people.city: city
+  $db.people.country: country
+  $db.people.company: company
+  $db.people.ip: ip
+  $db.people.amount: {transformer: noise, spread: 0.1}
+YAML
+}
+
+log() { echo "[$(date +%T)] $*" >&2; }
+secs() { python3 -c "import sys; print(f'{float(sys.argv[1]):.1f}')" "$1"; }
+# Runs a command under GNU time; sets $elapsed (s) and $rss (KiB of the biggest process).
+measure() {
+  local out
+  out=$(mktemp)
+  /usr/bin/time -f '%e %M' -o "$out" "$@"
+  read -r elapsed rss <"$out"
+  rm -f "$out"
+}
+pipe_rss() { # the larger of two processes' peaks in a pipeline, from two time files
+  sort -n "$@" | tail -1
+}
+
+declare -a rows
+url_of() { "${dbtwin[@]}" --json clone show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])'; }
+
+fill_postgres() { # url bytes
+  local rows=$(($2 / 220))
+  psql -X -q -v ON_ERROR_STOP=1 "$1" <<SQL
+CREATE TABLE people (id bigint PRIMARY KEY, first_name text, last_name text, email text UNIQUE,
+  phone text, card text, city text, country text, company text, ip text, amount numeric(10,2),
+  created_at timestamptz, notes text);
+INSERT INTO people SELECT g, 'first'||(g%997), 'last'||(g%1009), 'user'||g||'@mail.example.com',
+  '+1 555 '||lpad((g%10000000)::text,7,'0'), '4111 1111 '||lpad((g%100000000)::text,8,'0'),
+  'city'||(g%211), 'country'||(g%97), 'company'||(g%5003), '10.'||(g%250)||'.'||(g%251)||'.'||(g%252),
+  (g%100000)/100.0, now() - (g%100000)*interval '1 minute', md5(g::text)||md5((g+1)::text)
+FROM generate_series(1, $rows) g;
+SQL
+}
+
+fill_mariadb() { # url bytes
+  local rows=$(($2 / 220)) host port user pass db
+  read -r user pass host port db < <(python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(u.unquote(p.username), u.unquote(p.password), p.hostname, p.port, p.path[1:])' "$1")
+  MYSQL_PWD=$pass mariadb -u"$user" -h"$host" -P"$port" "$db" <<SQL
+CREATE TABLE people (id bigint PRIMARY KEY, first_name varchar(40), last_name varchar(40),
+  email varchar(80) UNIQUE, phone varchar(20), card varchar(24), city varchar(40), country varchar(40),
+  company varchar(40), ip varchar(40), amount decimal(10,2), created_at datetime, notes varchar(80));
+INSERT INTO people SELECT seq, concat('first',seq%997), concat('last',seq%1009), concat('user',seq,'@mail.example.com'),
+  concat('+1 555 ',lpad(seq%10000000,7,'0')), concat('4111 1111 ',lpad(seq%100000000,8,'0')),
+  concat('city',seq%211), concat('country',seq%97), concat('company',seq%5003),
+  concat('10.',seq%250,'.',seq%251,'.',seq%252), (seq%100000)/100.0, now() - interval (seq%100000) minute,
+  concat(md5(seq),md5(seq+1))
+FROM seq_1_to_$rows;
+SQL
+}
+
+pipe_dump() { # engine url file
+  local t1 t2
+  t1=$(mktemp) t2=$(mktemp)
+  local start=$(date +%s.%N)
+  if [[ $1 == postgres ]]; then
+    /usr/bin/time -f '%M' -o "$t1" pg_dump --no-owner --no-privileges "$2" | /usr/bin/time -f '%M' -o "$t2" zstd -q -3 -o "$3"
+  else
+    read -r user pass host port db < <(python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(u.unquote(p.username), u.unquote(p.password), p.hostname, p.port, p.path[1:])' "$2")
+    MYSQL_PWD=$pass /usr/bin/time -f '%M' -o "$t1" mariadb-dump --single-transaction -u"$user" -h"$host" -P"$port" "$db" |
+      /usr/bin/time -f '%M' -o "$t2" zstd -q -3 -o "$3"
+  fi
+  elapsed=$(python3 -c "import time,sys; print(time.time()-float(sys.argv[1]))" "$start")
+  rss=$(pipe_rss "$t1" "$t2")
+  rm -f "$t1" "$t2"
+}
+
+pipe_restore() { # engine url file
+  local t1 t2
+  t1=$(mktemp) t2=$(mktemp)
+  local start=$(date +%s.%N)
+  if [[ $1 == postgres ]]; then
+    /usr/bin/time -f '%M' -o "$t1" zstd -q -d -c "$3" | /usr/bin/time -f '%M' -o "$t2" psql -X -q -v ON_ERROR_STOP=1 "$2" >/dev/null
+  else
+    read -r user pass host port db < <(python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(u.unquote(p.username), u.unquote(p.password), p.hostname, p.port, p.path[1:])' "$2")
+    /usr/bin/time -f '%M' -o "$t1" zstd -q -d -c "$3" | MYSQL_PWD=$pass /usr/bin/time -f '%M' -o "$t2" mariadb -u"$user" -h"$host" -P"$port" "$db"
+  fi
+  elapsed=$(python3 -c "import time,sys; print(time.time()-float(sys.argv[1]))" "$start")
+  rss=$(pipe_rss "$t1" "$t2")
+  rm -f "$t1" "$t2"
+}
+
+admin_sql() { # engine url sql
+  if [[ $1 == postgres ]]; then
+    psql -X -q -v ON_ERROR_STOP=1 "$2" -c "$3" >/dev/null
+  else
+    read -r user pass host port db < <(python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(u.unquote(p.username), u.unquote(p.password), p.hostname, p.port, p.path[1:])' "$2")
+    MYSQL_PWD=$pass mariadb -u"$user" -h"$host" -P"$port" "$db" -e "$3"
+  fi
+}
+
+with_db() { python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(u.urlunparse(p._replace(path="/"+sys.argv[2])))' "$1" "$2"; }
+
+for engine in ${engines//,/ }; do
+  log "$engine: an empty template and two clones (source and target servers)"
+  "${dbtwin[@]}" template create "bench_$engine" --engine "$engine" --empty --database bench >/dev/null
+  "${dbtwin[@]}" clone create "bench_$engine" src >/dev/null
+  "${dbtwin[@]}" clone create "bench_$engine" dst >/dev/null
+  src=$(url_of src) dst=$(url_of dst)
+  loaded=0
+  for size in ${sizes//,/ }; do
+    bytes=$(numfmt --from=iec "$size")
+    log "$engine $size: generating $(numfmt --to=iec $((bytes - loaded))) more of rows"
+    admin_sql "$engine" "$src" "DROP TABLE IF EXISTS people"
+    "fill_$engine" "$src" "$bytes"
+    db=bench
+    [[ $engine == postgres ]] && db=public
+    rules "$db" >"$work/rules.yaml"
+
+    log "$engine $size: pipe dump"
+    pipe_dump "$engine" "$src" "$work/pipe/dump.zst"
+    p_dump=$elapsed p_dump_rss=$rss
+    log "$engine $size: dbtwin dump create"
+    measure "${dbtwin[@]}" dump create --source "$src" --rules "$work/rules.yaml" --bridge "file://$work/bridge" \
+      --name "d$size" --key-file "$work/key" --jobs "$jobs"
+    d_dump=$elapsed d_dump_rss=$rss
+
+    for n in p d; do admin_sql "$engine" "$dst" "DROP DATABASE IF EXISTS r$n"; done
+    admin_sql "$engine" "$dst" "CREATE DATABASE rp"
+    log "$engine $size: pipe restore"
+    pipe_restore "$engine" "$(with_db "$dst" rp)" "$work/pipe/dump.zst"
+    p_rest=$elapsed p_rest_rss=$rss
+    log "$engine $size: dbtwin dump restore"
+    measure "${dbtwin[@]}" dump restore "file://$work/bridge" "d$size" --key-file "$work/key" --to "$(with_db "$dst" rd)"
+    d_rest=$elapsed d_rest_rss=$rss
+    pipe_bytes=$(stat -c %s "$work/pipe/dump.zst")
+    ours_bytes=$(du -sb "$work/bridge/d$size" | cut -f1)
+    rows+=("$(printf '%-8s %-5s | dump: pipe %6.1fs %6s RSS, dbtwin %6.1fs %6s RSS, ratio %4.2fx | restore: pipe %6.1fs, dbtwin %6.1fs %6s RSS, ratio %4.2fx | stored: pipe %s, dbtwin %s' \
+      "$engine" "$size" "$p_dump" "$(numfmt --to=iec $((p_dump_rss * 1024)))" "$d_dump" "$(numfmt --to=iec $((d_dump_rss * 1024)))" \
+      "$(python3 -c "print($p_dump/$d_dump)")" "$p_rest" "$d_rest" "$(numfmt --to=iec $((d_rest_rss * 1024)))" \
+      "$(python3 -c "print($p_rest/$d_rest)")" "$(numfmt --to=iec "$pipe_bytes")" "$(numfmt --to=iec "$ours_bytes")")")
+    rm -f "$work/pipe/dump.zst"
+    "$build/dbtwin" dump delete "file://$work/bridge" "d$size" -q >/dev/null
+    loaded=$bytes
+  done
+  "${dbtwin[@]}" template delete "bench_$engine" --force >/dev/null
+done
+
+{
+  echo "dbtwin dump bench, $(date -u +%F), $(nproc) cores; ratio = pipe seconds / dbtwin seconds (above 1: dbtwin faster)"
+  echo "dbtwin: 10 transformers, zstd level 3, secretstream encryption, file bridge, --jobs $jobs; pipe: engine dump tool | zstd -3"
+  printf '%s\n' "${rows[@]}"
+} | tee "$report"
+echo "report saved to $report" >&2
