@@ -103,7 +103,13 @@ class FileStore : public pipeline::ObjectStore {
 
   Status remove(const std::string& key) override {
     TRY(check_key(key));
-    return os::remove_file(dir_ / key);
+    TRY(os::remove_file(dir_ / key));
+    // A dump's folder goes with its last object, so a deleted dump leaves nothing behind.
+    for (fs::path p = (dir_ / key).parent_path();
+         p != dir_ && p.string().size() > dir_.string().size(); p = p.parent_path()) {
+      TRY(os::remove_empty_dir(p));
+    }
+    return {};
   }
 
   Status put(const std::string& key, std::string_view data) override {

@@ -184,6 +184,13 @@ Status remove_file(const fs::path& path) {
   return {};
 }
 
+Status remove_empty_dir(const fs::path& path) {
+  if (::rmdir(path.c_str()) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST) {
+    return errno_error(fmt::format("removing folder {}", path.string()), errno);
+  }
+  return {};
+}
+
 Status rename_path(const fs::path& from, const fs::path& to) {
   if (::rename(from.c_str(), to.c_str()) < 0) {
     return errno_error(fmt::format("renaming {} to {}", from.string(), to.string()), errno);

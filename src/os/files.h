@@ -40,6 +40,8 @@ Result<Owner> owner_of(const fs::path& path);
 // differs.
 Status chown_tree(const fs::path& path, uid_t uid, gid_t gid);
 Status remove_file(const fs::path& path);  // not an error if absent
+// Removes a folder if it is empty; not an error if it is absent or holds something.
+Status remove_empty_dir(const fs::path& path);
 // Removes a tree without following symlinks and without crossing into other mounts (a mount
 // found inside is an error). Not an error if absent.
 Status remove_tree(const fs::path& path);

@@ -33,12 +33,12 @@ struct ColumnInfo {
 };
 
 struct TableInfo {
-  uint32_t id = 0;       // its index in SourcePlan::tables, and its number in the stream
-  std::string schema;    // PostgreSQL schema; MariaDB database
+  uint32_t id = 0;     // its index in SourcePlan::tables, and its number in the stream
+  std::string schema;  // PostgreSQL schema; MariaDB database
   std::string name;
   std::vector<ColumnInfo> columns;  // in the order the rows carry them
   std::vector<std::string> primary_key;
-  uint64_t estimated_bytes = 0;  // for progress; 0 when unknown
+  uint64_t estimated_bytes = 0;                                  // for progress; 0 when unknown
   std::string qualified() const { return schema + "." + name; }  // rules name tables this way
 };
 
@@ -47,7 +47,7 @@ struct ForeignKey {
   std::vector<std::string> child_columns;
   uint32_t parent = 0;
   std::vector<std::string> parent_columns;
-  std::string name;      // the constraint's name; "virtual" for declared ones
+  std::string name;  // the constraint's name; "virtual" for declared ones
 };
 
 // What a source found under its snapshot, before any row is read.
@@ -56,10 +56,12 @@ struct SourcePlan {
   RowFormat row_format = RowFormat::pg_copy_text;
   std::string server_version;  // e.g. "15.4", "10.11.6-MariaDB"
   std::string database;
-  std::vector<TableInfo> tables;  // every table with rows to copy (PostgreSQL: partitioned parents, not partitions)
+  std::vector<TableInfo>
+      tables;  // every table with rows to copy (PostgreSQL: partitioned parents, not partitions)
   std::vector<ForeignKey> foreign_keys;
-  std::string pre_data;   // DDL to run before the rows: types, tables, sequences, functions
-  std::string post_data;  // DDL to run after: indexes, constraints, triggers, views, sequence values
+  std::string pre_data;  // DDL to run before the rows: types, tables, sequences, functions
+  std::string
+      post_data;  // DDL to run after: indexes, constraints, triggers, views, sequence values
 };
 
 // A SQL session inside the source's snapshot, for subsetting (temporary tables live here).

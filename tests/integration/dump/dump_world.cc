@@ -49,8 +49,9 @@ DumpWorld::~DumpWorld() {
 
 CliResult DumpWorld::run(const std::vector<std::string>& args,
                          const std::vector<std::string>& env) const {
-  std::vector<std::string> e = {"DBTWIN_MASK_SECRET=test-secret-1"};
-  e.insert(e.end(), env.begin(), env.end());
+  // The first of two equal names wins in a child's environment: a test's own secret goes first.
+  std::vector<std::string> e = env;
+  e.push_back("DBTWIN_MASK_SECRET=test-secret-0123456789");
   return cli().run(args, e);
 }
 

@@ -28,7 +28,12 @@ std::vector<std::optional<std::string>> decode_line(RowFormat f, std::string_vie
   std::vector<std::optional<std::string>> out;
   auto fields = split_fields(line);
   EXPECT_TRUE(fields.ok());
-  for (auto field : *fields) out.push_back(*decode_field(f, field));
+  if (!fields.ok()) return out;
+  for (auto field : *fields) {
+    auto v = decode_field(f, field);
+    EXPECT_TRUE(v.ok());
+    out.push_back(v.ok() ? v.value() : std::nullopt);
+  }
   return out;
 }
 
