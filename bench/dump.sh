@@ -43,7 +43,7 @@ mkdir -p "$work/bridge" "$work/pipe"
 chmod 755 "$work"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/key"
 chmod 600 "$work/key"
-export DBTWIN_MASK_SECRET=bench-secret
+export DBTWIN_MASK_SECRET=bench-secret-0123456789
 
 # Ten transformers on the columns that hold personal data.
 rules() {
@@ -170,13 +170,14 @@ for engine in ${engines//,/ }; do
     db=bench
     [[ $engine == postgres ]] && db=public
     rules "$db" >"$work/rules.yaml"
+    dname="d${size,,}"
 
     log "$engine $size: pipe dump"
     pipe_dump "$engine" "$src" "$work/pipe/dump.zst"
     p_dump=$elapsed p_dump_rss=$rss
     log "$engine $size: dbtwin dump create"
     measure "${dbtwin[@]}" dump create --source "$src" --rules "$work/rules.yaml" --bridge "file://$work/bridge" \
-      --name "d$size" --key-file "$work/key" --jobs "$jobs"
+      --name "$dname" --key-file "$work/key" --jobs "$jobs"
     d_dump=$elapsed d_dump_rss=$rss
 
     for n in p d; do admin_sql "$engine" "$dst" "DROP DATABASE IF EXISTS r$n"; done
@@ -185,16 +186,16 @@ for engine in ${engines//,/ }; do
     pipe_restore "$engine" "$(with_db "$dst" rp)" "$work/pipe/dump.zst"
     p_rest=$elapsed p_rest_rss=$rss
     log "$engine $size: dbtwin dump restore"
-    measure "${dbtwin[@]}" dump restore "file://$work/bridge" "d$size" --key-file "$work/key" --to "$(with_db "$dst" rd)"
+    measure "${dbtwin[@]}" dump restore "file://$work/bridge" "$dname" --key-file "$work/key" --to "$(with_db "$dst" rd)"
     d_rest=$elapsed d_rest_rss=$rss
     pipe_bytes=$(stat -c %s "$work/pipe/dump.zst")
-    ours_bytes=$(du -sb "$work/bridge/d$size" | cut -f1)
+    ours_bytes=$(du -sb "$work/bridge/$dname" | cut -f1)
     rows+=("$(printf '%-8s %-5s | dump: pipe %6.1fs %6s RSS, dbtwin %6.1fs %6s RSS, ratio %4.2fx | restore: pipe %6.1fs, dbtwin %6.1fs %6s RSS, ratio %4.2fx | stored: pipe %s, dbtwin %s' \
       "$engine" "$size" "$p_dump" "$(numfmt --to=iec $((p_dump_rss * 1024)))" "$d_dump" "$(numfmt --to=iec $((d_dump_rss * 1024)))" \
       "$(python3 -c "print($p_dump/$d_dump)")" "$p_rest" "$d_rest" "$(numfmt --to=iec $((d_rest_rss * 1024)))" \
       "$(python3 -c "print($p_rest/$d_rest)")" "$(numfmt --to=iec "$pipe_bytes")" "$(numfmt --to=iec "$ours_bytes")")")
     rm -f "$work/pipe/dump.zst"
-    "$build/dbtwin" dump delete "file://$work/bridge" "d$size" -q >/dev/null
+    "$build/dbtwin" -q dump delete "file://$work/bridge" "$dname" >/dev/null
     loaded=$bytes
   done
   "${dbtwin[@]}" template delete "bench_$engine" --force >/dev/null
