@@ -16,17 +16,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::DumpWorld;
 
-class DumpBridges : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    std::string why;
-    w_ = DumpWorld::make(GetParam(), &why);
-    if (!w_ && !why.empty()) GTEST_SKIP() << why;
-    ASSERT_TRUE(w_);
-  }
-  void TearDown() override { w_.reset(); }
-  std::unique_ptr<DumpWorld> w_;
-};
+class DumpBridges : public test::DumpTest {};
 
 TEST_P(DumpBridges, S3RoundTripAndAwsCliInterop) {
   std::string why;

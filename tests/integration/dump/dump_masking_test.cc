@@ -16,16 +16,8 @@ using nlohmann::json;
 using test::DumpWorld;
 using test::sql;
 
-class DumpMasking : public ::testing::TestWithParam<std::string> {
+class DumpMasking : public test::DumpTest {
  protected:
-  void SetUp() override {
-    std::string why;
-    w_ = DumpWorld::make(GetParam(), &why);
-    if (!w_ && !why.empty()) GTEST_SKIP() << why;
-    ASSERT_TRUE(w_);
-  }
-  void TearDown() override { w_.reset(); }
-
   fs::path write_rules(const std::string& name, const std::string& body) {
     fs::path p = w_->scratch() / name;
     test::write_text(p, body);
@@ -53,8 +45,6 @@ class DumpMasking : public ::testing::TestWithParam<std::string> {
         "  {0}.payment.customer_id: {{transformer: random, unique: true}}\n",
         n, strict ? "true" : "false");
   }
-
-  std::unique_ptr<DumpWorld> w_;
 };
 
 TEST_P(DumpMasking, NoPersonalDataLeftAndJoinsStillMatch) {

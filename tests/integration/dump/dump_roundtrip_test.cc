@@ -18,16 +18,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::DumpWorld;
 
-class DumpRoundTrip : public ::testing::TestWithParam<std::string> {
+class DumpRoundTrip : public test::DumpTest {
  protected:
-  void SetUp() override {
-    std::string why;
-    w_ = DumpWorld::make(GetParam(), &why);
-    if (!w_ && !why.empty()) GTEST_SKIP() << why;
-    ASSERT_TRUE(w_);
-  }
-  void TearDown() override { w_.reset(); }
-
   // A restore that must fail, saying `expected`, without leaving any database behind.
   void expect_refused(const std::vector<std::string>& args, const std::string& expected) {
     auto r = w_->run(args);
@@ -36,8 +28,6 @@ class DumpRoundTrip : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(w_->databases_like("dbtwin").empty()) << "a temporary database was left";
     EXPECT_TRUE(w_->databases_like("refused").empty()) << "the target was created";
   }
-
-  std::unique_ptr<DumpWorld> w_;
 };
 
 void flip_byte(const fs::path& file, std::streamoff at) {

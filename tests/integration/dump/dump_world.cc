@@ -139,6 +139,13 @@ std::set<std::string> DumpWorld::column(const std::string& url, const std::strin
   return out;
 }
 
+void DumpTest::SetUp() {
+  std::string why;
+  w_ = DumpWorld::make(GetParam(), &why);
+  if (!w_ && !why.empty()) GTEST_SKIP() << why;
+  ASSERT_TRUE(w_);
+}
+
 std::vector<fs::path> chunk_files(const fs::path& dump_dir) {
   std::vector<fs::path> out;
   std::error_code ec;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "support/cli_matrix.h"
 
 namespace dbtwin::test {
@@ -53,6 +55,15 @@ class DumpWorld {
   std::string engine_;
   std::unique_ptr<CliWorld> world_;
   std::string source_url_;
+};
+
+// The base of the dump tests run once per engine (GetParam() is "postgres" or "mariadb"): a
+// DumpWorld, skipped with the reason when this machine cannot give one.
+class DumpTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override;
+  void TearDown() override { w_.reset(); }
+  std::unique_ptr<DumpWorld> w_;
 };
 
 // The chunk files of a dump on a file bridge, in order.
