@@ -36,6 +36,9 @@ std::string random_token(size_t length);
 int64_t now_unix();
 std::string format_time(int64_t unix_seconds);
 
+// The value of one hex digit (either case), or -1 if `c` is not one.
+int hex_digit_value(char c);
+
 // Percent-encodes a string for the user or password part of a URL.
 std::string url_encode(std::string_view s);
 

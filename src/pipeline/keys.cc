@@ -16,13 +16,6 @@ constexpr std::string_view kKeyCheckText = "dbtwin key check v1";
 constexpr uint32_t kMaxOpslimit = 16;
 constexpr uint32_t kMaxMemlimitKib = 256 * 1024;
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 void warn_if_exposed(const fs::path& path) {
   std::error_code ec;
   auto perms = fs::status(path, ec).permissions();
@@ -80,7 +73,7 @@ Result<SecretKey> load_key_file(const fs::path& path) {
                "key file {} must hold 32 raw bytes or 64 hex digits (it holds {} bytes)",
                path.string(), text.size());
   for (size_t i = 0; i < kKeyBytes; ++i) {
-    int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+    int hi = hex_digit_value(hex[2 * i]), lo = hex_digit_value(hex[2 * i + 1]);
     if (hi < 0 || lo < 0)
       return err(Errc::invalid_argument, "key file {} holds a character that is not hex",
                  path.string());

@@ -2,18 +2,12 @@
 // only in which escapes exist. Splitting never decodes: a field is copied verbatim unless a rule
 // touches it, and decoding only runs when the field holds a backslash.
 #include "pipeline/row_codec.h"
+#include "base/strings.h"
 
 #include <cstring>
 
 namespace dbtwin::pipeline {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool is_octal(char c) {
   return c >= '0' && c <= '7';
@@ -52,10 +46,11 @@ size_t decode_pg_escape(std::string_view field, size_t i, std::string& out) {
     out.push_back(static_cast<char>(v & 0xff));
     return j;
   }
-  if (c == 'x' && i + 1 < field.size() && hex_value(field[i + 1]) >= 0) {
-    int v = hex_value(field[i + 1]);
+  if (c == 'x' && i + 1 < field.size() && hex_digit_value(field[i + 1]) >= 0) {
+    int v = hex_digit_value(field[i + 1]);
     size_t j = i + 2;
-    if (j < field.size() && hex_value(field[j]) >= 0) v = v * 16 + hex_value(field[j++]);
+    if (j < field.size() && hex_digit_value(field[j]) >= 0)
+      v = v * 16 + hex_digit_value(field[j++]);
     out.push_back(static_cast<char>(v));
     return j;
   }
