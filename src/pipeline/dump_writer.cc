@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "pipeline/frames.h"
+#include "pipeline/mask_stage.h"
 
 namespace dbtwin::pipeline {
 
@@ -18,7 +19,8 @@ int64_t now_ms() {
       .count();
 }
 
-// The sink the source's workers call: transform outside the lock, frame and seal inside it.
+// The sink the source's workers call: masking on the stage's threads, framing and sealing under
+// the lock, in order.
 class FramingSink : public RowSink {
  public:
   FramingSink(const SourcePlan& plan, const std::vector<std::unique_ptr<RowTransform>>& transforms,
@@ -34,37 +36,20 @@ class FramingSink : public RowSink {
 
   Status rows(const TableInfo& table, std::string_view lines, uint64_t count) override {
     TRY(check_table(table));
-    std::string masked;
-    const RowTransform* transform =
-        table.id < transforms_.size() ? transforms_[table.id].get() : nullptr;
-    std::string_view out = lines;
-    if (transform) {
-      masked.reserve(lines.size() + lines.size() / 8);
-      Status st = transform->apply(lines, masked);
-      if (!st.ok()) return fail(std::move(st).error().context("masking " + table.qualified()));
-      out = masked;
-    }
-    if (!out.empty() && out.back() != '\n')
-      return fail(err(Errc::internal, "rows of {} do not end in a newline", table.qualified()));
-    auto lines_out = static_cast<uint64_t>(std::count(out.begin(), out.end(), '\n'));
-    if (lines_out != count)
-      return fail(err(Errc::internal, "{} rows of {} became {} lines after masking", count,
-                      table.qualified(), lines_out));
-    std::lock_guard lock(mu_);
-    TRY(error_);
-    if (done_[table.id])
-      return fail_locked(err(Errc::internal, "rows of {} after its end", table.qualified()));
-    Status st = write_batches(table, out);
-    if (!st.ok()) return fail_locked(std::move(st).error());
-    rows_[table.id] += count;
-    total_rows_ += count;
-    done_bytes_ += lines.size();
-    if (progress_) progress_(done_bytes_, total_bytes_, total_rows_);
+    const RowTransform* transform = transform_of(table);
+    if (transform == nullptr) return write_rows(table, lines, count, lines.size());
+    Status st = stage_.submit(table, *transform, lines, count);
+    if (!st.ok()) return fail(std::move(st).error());
     return {};
   }
 
+  // Emits every masked batch still in flight: the end of the rows.
+  Status flush() { return stage_.flush(); }
+
   Status table_done(const TableInfo& table, uint64_t rows) override {
     TRY(check_table(table));
+    // The table's masked batches must all be framed before its end.
+    if (transform_of(table) != nullptr) TRY(stage_.flush());
     std::lock_guard lock(mu_);
     TRY(error_);
     if (done_[table.id])
@@ -90,6 +75,32 @@ class FramingSink : public RowSink {
   uint64_t total_rows() const { return total_rows_; }
 
  private:
+  const RowTransform* transform_of(const TableInfo& table) const {
+    return table.id < transforms_.size() ? transforms_[table.id].get() : nullptr;
+  }
+
+  // Frames rows as they will be stored (masked or not); `input_bytes` counts for progress.
+  Status write_rows(const TableInfo& table, std::string_view out, uint64_t count,
+                    size_t input_bytes) {
+    if (!out.empty() && out.back() != '\n')
+      return fail(err(Errc::internal, "rows of {} do not end in a newline", table.qualified()));
+    auto lines_out = static_cast<uint64_t>(std::count(out.begin(), out.end(), '\n'));
+    if (lines_out != count)
+      return fail(err(Errc::internal, "{} rows of {} became {} lines after masking", count,
+                      table.qualified(), lines_out));
+    std::lock_guard lock(mu_);
+    TRY(error_);
+    if (done_[table.id])
+      return fail_locked(err(Errc::internal, "rows of {} after its end", table.qualified()));
+    Status st = write_batches(table, out);
+    if (!st.ok()) return fail_locked(std::move(st).error());
+    rows_[table.id] += count;
+    total_rows_ += count;
+    done_bytes_ += input_bytes;
+    if (progress_) progress_(done_bytes_, total_bytes_, total_rows_);
+    return {};
+  }
+
   Status check_table(const TableInfo& table) {
     if (table.id >= plan_.tables.size())
       return fail(err(Errc::internal, "rows for table id {} outside the plan", table.id));
@@ -133,6 +144,11 @@ class FramingSink : public RowSink {
   uint64_t total_rows_ = 0;
   uint64_t done_bytes_ = 0;
   uint64_t total_bytes_ = 0;
+  // Declared last: destroyed first, so its workers stop before the state they write to goes.
+  MaskStage stage_{mask_threads(), 2 * static_cast<size_t>(mask_threads()) + 2,
+                   [this](const TableInfo& t, std::string_view out, uint64_t n, size_t in) {
+                     return write_rows(t, out, n, in);
+                   }};
 };
 
 DumpHeader header_of(const SourcePlan& plan) {
@@ -165,6 +181,7 @@ Result<DumpStats> write_dump(DumpSource& src, const std::map<uint32_t, std::stri
   TRY(frames.pre_data(plan.pre_data));
   FramingSink sink(plan, transforms, frames, progress);
   TRY(src.read_tables(filters, sink));
+  TRY(sink.flush());
   TRY(sink.check_complete());
   TRY(frames.post_data(plan.post_data));
   TRY(frames.end(plan.tables.size(), sink.total_rows()));

@@ -128,6 +128,12 @@ bool needs_escape(RowFormat format, unsigned char c) {
 
 Result<std::vector<std::string_view>> split_fields(std::string_view line) {
   std::vector<std::string_view> fields;
+  TRY(split_fields(line, fields));
+  return fields;
+}
+
+Status split_fields(std::string_view line, std::vector<std::string_view>& fields) {
+  fields.clear();
   const char* p = line.data();
   const char* end = p + line.size();
   const char* start = p;
@@ -148,7 +154,7 @@ Result<std::vector<std::string_view>> split_fields(std::string_view line) {
     }
     p = bs + 2;
   }
-  return fields;
+  return {};
 }
 
 Result<std::optional<std::string>> decode_field(RowFormat format, std::string_view field) {

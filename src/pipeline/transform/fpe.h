@@ -26,10 +26,7 @@ class FormatCipher {
   void permute(std::vector<uint32_t>& digits, const std::vector<uint32_t>& radices) const;
 
  private:
-  // BLAKE2b of (subkey || data): a PRF (BLAKE2 has no length extension) that costs a single
-  // compression for short values, where a keyed BLAKE2b costs two.
-  void prf(std::string& buf, unsigned char out[32]) const;
-  MaskKey subkey_;
+  ShortPrf prf_;  // the round function's PRF, keyed for this tweak
 };
 
 }  // namespace dbtwin::pipeline

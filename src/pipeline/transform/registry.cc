@@ -154,7 +154,7 @@ Result<std::optional<std::string>> Transformer::apply(
 }
 
 Rng Transformer::rng_for(std::string_view value) const {
-  if (deterministic_) return keyed_rng(keys_.key, {name_, value});
+  if (deterministic_) return prf_.rng(value);
   return thread_rng();
 }
 

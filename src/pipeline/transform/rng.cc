@@ -7,6 +7,9 @@
 namespace dbtwin::pipeline {
 namespace {
 
+// GCC and Clang's 128-bit integer; __extension__ keeps -Wpedantic quiet about it.
+__extension__ using u128 = unsigned __int128;
+
 uint64_t rotl(uint64_t x, int k) {
   return (x << k) | (x >> (64 - k));
 }
@@ -16,6 +19,22 @@ uint64_t rotl(uint64_t x, int k) {
 Rng::Rng(const unsigned char* seed32) {
   std::memcpy(s_.data(), seed32, 32);
   if ((s_[0] | s_[1] | s_[2] | s_[3]) == 0) s_[0] = 0x9e3779b97f4a7c15ULL;
+}
+
+Rng Rng::from_seed16(const unsigned char* seed16) {
+  // The seed is already pseudo-random: its halves fill two words, and splitmix64's finalizer of
+  // each (with distinct constants) the other two.
+  auto mix = [](uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  uint64_t w[4];
+  std::memcpy(&w[0], seed16, 8);
+  std::memcpy(&w[1], seed16 + 8, 8);
+  w[2] = mix(w[0] ^ 0x9e3779b97f4a7c15ULL);
+  w[3] = mix(w[1] ^ 0x3c6ef372fe94f82aULL);
+  return Rng(reinterpret_cast<const unsigned char*>(w));
 }
 
 uint64_t Rng::next() {
@@ -31,14 +50,18 @@ uint64_t Rng::next() {
 }
 
 uint64_t Rng::below(uint64_t n) {
-  // Rejection sampling keeps the draw unbiased (the FPE relies on exact uniformity only for
-  // quality, never for correctness).
-  uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-  uint64_t x;
-  do {
-    x = next();
-  } while (x >= limit);
-  return x % n;
+  // Lemire's multiply-and-shift with rejection: unbiased, and a division only in the rare case
+  // where a draw may need rejecting (masking draws millions of these).
+  u128 m = static_cast<u128>(next()) * n;
+  auto low = static_cast<uint64_t>(m);
+  if (low < n) {
+    uint64_t threshold = -n % n;
+    while (low < threshold) {
+      m = static_cast<u128>(next()) * n;
+      low = static_cast<uint64_t>(m);
+    }
+  }
+  return static_cast<uint64_t>(m >> 64);
 }
 
 int64_t Rng::between(int64_t lo, int64_t hi) {
@@ -70,6 +93,23 @@ Rng keyed_rng(const MaskKey& key, std::initializer_list<std::string_view> parts)
   unsigned char seed[32];
   keyed_hash(key, parts, seed);
   return Rng(seed);
+}
+
+ShortPrf::ShortPrf(const MaskKey& key, std::string_view domain) {
+  unsigned char full[32];
+  keyed_hash(key, {"prf", domain}, full);
+  std::memcpy(subkey_.data(), full, subkey_.size());
+}
+
+void ShortPrf::hash(std::string_view data, unsigned char out[16]) const {
+  crypto_shorthash_siphashx24(out, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                              subkey_.data());
+}
+
+Rng ShortPrf::rng(std::string_view data) const {
+  unsigned char seed[16];
+  hash(data, seed);
+  return Rng::from_seed16(seed);
 }
 
 Rng thread_rng() {

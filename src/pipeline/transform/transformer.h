@@ -38,7 +38,11 @@ MaskKeys random_keys();
 class Transformer {
  public:
   Transformer(const TransformerSpec& spec, const MaskKeys& keys)
-      : name_(spec.name), deterministic_(spec.deterministic), unique_(spec.unique), keys_(keys) {}
+      : name_(spec.name),
+        deterministic_(spec.deterministic),
+        unique_(spec.unique),
+        keys_(keys),
+        prf_(keys.key, spec.name) {}
   virtual ~Transformer() = default;
 
   // The new value; nullopt is NULL. NULL input stays NULL unless the transformer says otherwise.
@@ -61,6 +65,7 @@ class Transformer {
   bool deterministic_;
   bool unique_;
   MaskKeys keys_;
+  ShortPrf prf_;  // keyed by the transformer's name, so equal values mask equally across tables
 };
 
 struct TransformerDoc {
