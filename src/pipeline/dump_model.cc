@@ -22,6 +22,11 @@ Result<RowFormat> parse_row_format(std::string_view name) {
   return err(Errc::invalid_argument, "unknown row format '{}'", name);
 }
 
+Status say_target_disk_full(Status st) {
+  if (st.ok() || st.error().code != Errc::no_space) return st;
+  return std::move(st).error().context("no space left on the target server");
+}
+
 namespace {
 
 json table_to_json(const TableInfo& t) {

@@ -128,6 +128,10 @@ struct DumpHeader {
 std::string header_to_json(const DumpHeader& h);
 Result<DumpHeader> header_from_json(std::string_view json);  // invalid_argument when malformed
 
+// A target's error for its server's full disk (Errc::no_space, which the sessions derive from
+// the server's error code) says so first; other errors pass unchanged.
+Status say_target_disk_full(Status st);
+
 // A restore's destination. Calls come in stream order: begin, rows/table_done interleaved
 // across tables, finish. Until finish() succeeds the real target is untouched: rows go to a
 // temporary database that finish() swaps in. abort() (and the destructor, if finish() was not

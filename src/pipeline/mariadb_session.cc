@@ -102,8 +102,15 @@ Result<MariadbSession> MariadbSession::connect(const MariadbParams& p, const std
 }
 
 Error MariadbSession::server_error(std::string_view what) const {
-  return err(Errc::engine, "MariaDB at {}{}{}: ERROR {}: {}", where_, what.empty() ? "" : ", ",
-             what, mysql_errno(conn_.get()), mysql_error(conn_.get()));
+  // The server's disk is full: ER_DISK_FULL (1021), ER_RECORD_FILE_FULL (1114: InnoDB cannot
+  // extend a tablespace) or ER_GET_ERRNO (1030) with errno 28, ENOSPC.
+  unsigned code = mysql_errno(conn_.get());
+  bool full =
+      code == ER_DISK_FULL || code == ER_RECORD_FILE_FULL ||
+      (code == ER_GET_ERRNO &&
+       std::string_view(mysql_error(conn_.get())).find("error 28 ") != std::string_view::npos);
+  return err(full ? Errc::no_space : Errc::engine, "MariaDB at {}{}{}: ERROR {}: {}", where_,
+             what.empty() ? "" : ", ", what, mysql_errno(conn_.get()), mysql_error(conn_.get()));
 }
 
 Status MariadbSession::exec(std::string_view sql) {

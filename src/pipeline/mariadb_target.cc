@@ -154,7 +154,7 @@ class MariadbTarget final : public RestoreTarget {
       work_created_ = true;
     }
     TRY(ddl_->exec("USE " + mariadb_ident(work_db_)));
-    TRY_CTX(run_script(*ddl_, pre_data, header_.database, work_db_),
+    TRY_CTX(say_target_disk_full(run_script(*ddl_, pre_data, header_.database, work_db_)),
             "creating the tables of " + db);
     return {};
   }
@@ -165,7 +165,7 @@ class MariadbTarget final : public RestoreTarget {
       auto loader = TRY_CTX(TableLoader::start(params_, work_db_, table), "loading " + table.name);
       it = loaders_.emplace(table.id, std::move(loader)).first;
     }
-    TRY_CTX(it->second->push(lines), "loading table " + table.name);
+    TRY_CTX(say_target_disk_full(it->second->push(lines)), loading(table));
     return {};
   }
 
@@ -174,7 +174,12 @@ class MariadbTarget final : public RestoreTarget {
     if (it == loaders_.end()) return {};  // no rows came
     auto loader = std::move(it->second);
     loaders_.erase(it);
-    auto loaded = TRY_CTX(loader->finish(), "loading table " + table.name);
+    auto finished = loader->finish();
+    if (!finished.ok()) {
+      Status st = say_target_disk_full(std::move(finished).error());
+      return std::move(st).error().context(loading(table));
+    }
+    uint64_t loaded = *finished;
     if (loaded != rows) {
       return err(Errc::engine, "loading table {}: the server kept {} of {} rows", table.name,
                  loaded, rows);
@@ -188,7 +193,7 @@ class MariadbTarget final : public RestoreTarget {
                  loaders_.begin()->first);
     }
     auto parts = split_post_data(post_data);
-    TRY_CTX(run_script(*ddl_, parts.tables, header_.database, work_db_),
+    TRY_CTX(say_target_disk_full(run_script(*ddl_, parts.tables, header_.database, work_db_)),
             "adding indexes and constraints");
     if (options_.direct) {
       TRY_CTX(run_script(*ddl_, parts.objects, header_.database, work_db_),
@@ -217,6 +222,10 @@ class MariadbTarget final : public RestoreTarget {
   }
 
   Status swap_in(const std::string& objects);
+  // What a load's errors say they were doing: "loading table T into database D".
+  std::string loading(const TableInfo& table) const {
+    return fmt::format("loading table {} into database {}", table.name, params_.database);
+  }
 
   RestoreOptions options_;
   MariadbParams params_;

@@ -11,6 +11,14 @@ namespace dbtwin::pipeline {
 
 namespace {
 
+// SQLSTATE 53100 (disk_full: ENOSPC while extending a file or writing WAL) is the one server
+// error with an Errc of its own, so a caller can say "no space" whatever language the server
+// speaks.
+Errc errc_of(const PGresult* r) {
+  const char* state = r == nullptr ? nullptr : PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  return state != nullptr && std::string_view(state) == "53100" ? Errc::no_space : Errc::engine;
+}
+
 struct ResultCloser {
   void operator()(PGresult* r) const { PQclear(r); }
 };
@@ -107,7 +115,7 @@ Status PgSession::exec(const std::string& sql) {
   PgResult res(PQexec(conn_.get(), sql.c_str()));
   auto status = PQresultStatus(res.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    return err(Errc::engine, "PostgreSQL {}: {}", where_, last_error());
+    return err(errc_of(res.get()), "PostgreSQL {}: {}", where_, last_error());
   }
   affected_ = std::strtoull(PQcmdTuples(res.get()), nullptr, 10);
   return {};
@@ -118,7 +126,7 @@ Result<std::vector<engine::Row>> PgSession::query(const std::string& sql) {
   PgResult res(PQexec(conn_.get(), sql.c_str()));
   auto status = PQresultStatus(res.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    return err(Errc::engine, "PostgreSQL {}: {}", where_, last_error());
+    return err(errc_of(res.get()), "PostgreSQL {}: {}", where_, last_error());
   }
   std::vector<engine::Row> rows;
   int nrows = PQntuples(res.get()), ncols = PQnfields(res.get());
@@ -178,7 +186,7 @@ Status PgSession::drain_copy_out() {
   while (PGresult* r = PQgetResult(conn_.get())) {
     PgResult res(r);
     if (PQresultStatus(r) != PGRES_COMMAND_OK && status.ok()) {
-      status = err(Errc::engine, "PostgreSQL {}: {}", where_, last_error());
+      status = err(errc_of(r), "PostgreSQL {}: {}", where_, last_error());
     }
   }
   if (status.ok() && PQstatus(conn_.get()) != CONNECTION_OK) {
@@ -191,7 +199,7 @@ Status PgSession::copy_in_begin(const std::string& sql) {
   if (!conn_) return err(Errc::internal, "PostgreSQL session {} is closed", where_);
   PgResult start(PQexec(conn_.get(), sql.c_str()));
   if (PQresultStatus(start.get()) != PGRES_COPY_IN) {
-    return err(Errc::engine, "PostgreSQL {}: {}", where_, last_error());
+    return err(errc_of(start.get()), "PostgreSQL {}: {}", where_, last_error());
   }
   return {};
 }
@@ -211,7 +219,7 @@ Status PgSession::copy_in_end() {
   while (PGresult* r = PQgetResult(conn_.get())) {
     PgResult res(r);
     if (PQresultStatus(r) != PGRES_COMMAND_OK && status.ok()) {
-      status = err(Errc::engine, "PostgreSQL {}: {}", where_, last_error());
+      status = err(errc_of(r), "PostgreSQL {}: {}", where_, last_error());
     } else if (status.ok()) {
       affected_ = std::strtoull(PQcmdTuples(r), nullptr, 10);
     }

@@ -71,6 +71,11 @@ class PgRestoreTarget final : public RestoreTarget {
   Result<bool> database_has_tables(const std::string& name);
   Status run_script(const std::string& script, std::string_view what);
   Status swap();
+  // What a load's errors say they were doing.
+  std::string loading(const TableInfo& table) const {
+    return fmt::format("restoring rows of table {} into database {}", table.qualified(), target_);
+  }
+  void free_loaded_tables();
   void abort_locked();
 
   std::mutex mu_;
@@ -81,8 +86,9 @@ class PgRestoreTarget final : public RestoreTarget {
   std::optional<PgSession> admin_;
   std::map<uint32_t, PgSession> copying_;  // tables receiving rows now
   std::vector<PgSession> idle_;
-  bool created_ = false;   // work_ was created here and is dropped on abort
-  bool finished_ = false;  // finish() succeeded, or abort() ran
+  std::vector<std::string> loaded_;  // tables that received rows, quoted and qualified
+  bool created_ = false;             // work_ was created here and is dropped on abort
+  bool finished_ = false;            // finish() succeeded, or abort() ran
 };
 
 // A session on a maintenance database, for CREATE, ALTER and DROP DATABASE.
@@ -107,7 +113,7 @@ Result<bool> PgRestoreTarget::database_has_tables(const std::string& name) {
 
 Status PgRestoreTarget::run_script(const std::string& script, std::string_view what) {
   auto s = TRY(PgSession::connect(params_for(work_)));
-  return with_context(s.exec(strip_psql_meta(script)), what);
+  return with_context(say_target_disk_full(s.exec(strip_psql_meta(script))), what);
 }
 
 Status PgRestoreTarget::begin(const DumpHeader& header, const std::string& pre_data) {
@@ -134,7 +140,9 @@ Status PgRestoreTarget::begin_locked(const std::string& pre_data) {
   }
   if (!options_.direct || !exists) {
     auto* a = TRY(admin());
-    TRY(a->exec("CREATE DATABASE " + pg_quote_ident(work_) + " TEMPLATE template0"));
+    TRY_CTX(say_target_disk_full(
+                a->exec("CREATE DATABASE " + pg_quote_ident(work_) + " TEMPLATE template0")),
+            "creating database " + work_);
     created_ = true;
   }
   return run_script(pre_data, "running the schema's pre-data");
@@ -151,12 +159,11 @@ Status PgRestoreTarget::rows(const TableInfo& table, std::string_view lines) {
     } else {
       s = TRY(PgSession::connect(params_for(work_)));
     }
-    TRY_CTX(s->copy_in_begin(copy_in_sql(table)),
-            fmt::format("restoring rows of table {}", table.qualified()));
+    TRY_CTX(say_target_disk_full(s->copy_in_begin(copy_in_sql(table))), loading(table));
+    loaded_.push_back(pg_qualified(table.schema, table.name));
     it = copying_.emplace(table.id, std::move(*s)).first;
   }
-  return with_context(it->second.copy_in_send(lines),
-                      fmt::format("restoring rows of table {}", table.qualified()));
+  return with_context(say_target_disk_full(it->second.copy_in_send(lines)), loading(table));
 }
 
 Status PgRestoreTarget::table_done(const TableInfo& table, uint64_t rows) {
@@ -169,7 +176,7 @@ Status PgRestoreTarget::table_done(const TableInfo& table, uint64_t rows) {
   }
   PgSession s = std::move(it->second);
   copying_.erase(it);
-  TRY_CTX(s.copy_in_end(), fmt::format("restoring rows of table {}", table.qualified()));
+  TRY_CTX(say_target_disk_full(s.copy_in_end()), loading(table));
   if (s.affected() != rows) {
     return err(Errc::invalid_argument, "table {}: the dump announced {} rows, {} were loaded",
                table.qualified(), rows, s.affected());
@@ -244,10 +251,25 @@ void PgRestoreTarget::abort() {
   abort_locked();
 }
 
+// Gives back the space the rows took before DROP DATABASE runs. PostgreSQL truncates a dropped
+// table's files at once, but DROP DATABASE first forces a checkpoint, and a checkpoint that
+// cannot write its small files (pg_logical/replorigin_checkpoint) on a full disk PANICs the
+// whole server. Best effort: DROP DATABASE follows anyway.
+void PgRestoreTarget::free_loaded_tables() {
+  if (loaded_.empty()) return;
+  std::string sql = "DROP TABLE IF EXISTS ";
+  for (size_t i = 0; i < loaded_.size(); ++i) sql += (i ? ", " : "") + loaded_[i];
+  auto s = PgSession::connect(params_for(work_));
+  auto st = s.ok() ? s->exec(sql + " CASCADE") : Status(s.error());
+  if (!st.ok()) log::warn("could not drop the tables of {} first: {}", work_, st.error().message);
+  loaded_.clear();
+}
+
 void PgRestoreTarget::abort_locked() {
   copying_.clear();  // closing a session mid-COPY makes the server discard it
   idle_.clear();
   if (created_) {
+    free_loaded_tables();
     auto a = admin();
     auto st = a.ok()
                   ? (*a)->exec("DROP DATABASE IF EXISTS " + pg_quote_ident(work_) + " WITH (FORCE)")
