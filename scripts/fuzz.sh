@@ -2,15 +2,17 @@
 # Long fuzzing runs with clang's libFuzzer, AddressSanitizer and UBSan, for the dump-stream
 # parsers in tests/fuzz/. ctest runs the same targets briefly under g++ (fuzz.*); this script is
 # for hours, not seconds.
-#   scripts/fuzz.sh [TARGET] [SECONDS]      e.g. scripts/fuzz.sh fuzz_chunk_stream 3600
-# TARGET defaults to every target (SECONDS each, default 300). New findings land in
-# build-fuzz/findings/<target>/; crashes are written as crash-* files there.
+#   scripts/fuzz.sh [TARGET] [SECONDS]      e.g. scripts/fuzz.sh fuzz_chunk_stream 3600, or "" 60
+# TARGET defaults to every target (SECONDS each, default 300). The corpus each run grows is kept
+# in build-fuzz/corpus/<target>/ (seeded from tests/fuzz/corpus/<target>/); findings (crash-*,
+# leak-*, timeout-*, oom-*) land in build-fuzz/findings/<target>/. A target that finds something
+# does not stop the others; the script then exits 1. FUZZ_BUILD_DIR overrides build-fuzz.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
 targets=(fuzz_frames fuzz_chunk_header fuzz_chunk_stream)
-if [[ $# -ge 1 ]]; then targets=("$1"); fi
+if [[ -n "${1:-}" ]]; then targets=("$1"); fi  # "" also means every target
 seconds="${2:-300}"
 
 cxx="${CLANGXX:-clang++}"
@@ -24,21 +26,35 @@ if ! "$cxx" -fsanitize=fuzzer "$probe/p.cc" -o "$probe/p" 2>/dev/null; then
 fi
 
 # The library is built with clang too, with sanitizers and fuzzer coverage instrumentation.
-flags="-fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer -g"
+# UBSan must abort (not print and go on), or libFuzzer never sees undefined behaviour as a crash.
+flags=("-fsanitize=address,undefined,fuzzer-no-link" -fno-sanitize-recover=undefined
+  -fno-omit-frame-pointer -g)
+# The same link list and interface definitions as dbtwin_lib in CMakeLists.txt (spdlog and
+# toml++ are compiled libraries: their headers must be told so, as CMake does).
+pkgs=(libzstd libsodium libcurl libssh libmariadb tomlplusplus cpp-httplib spdlog fmt)
+read -ra pkg_cflags <<< "$(pkg-config --cflags "${pkgs[@]}")"
+read -ra pkg_libs <<< "$(pkg-config --libs "${pkgs[@]}")"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
   -DDBTWIN_BENCH=OFF -DDBTWIN_TESTS=OFF -DDBTWIN_WERROR=OFF \
-  -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+  -DCMAKE_CXX_FLAGS="${flags[*]}" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 cmake --build "$build" -j2 --target dbtwin_lib
 
+failed=()
 for t in "${targets[@]}"; do
   out="$build/fuzz/$t"
-  mkdir -p "$build/fuzz" "$build/findings/$t"
-  # Link lines come from pkg-config, as the CMake build does.
-  "$cxx" -std=c++20 $flags -fsanitize=fuzzer -I"$root/src" -I"$root/tests" -I"$root/tests/fuzz" \
-    -DSPDLOG_FMT_EXTERNAL "$root/tests/fuzz/$t.cc" "$build/libdbtwin_lib.a" \
-    $(pkg-config --libs libzstd libsodium libcurl libssh libmariadb tomlplusplus cpp-httplib) \
-    -lpq -lsqlite3 -lspdlog -lfmt -larchive -lyaml-cpp -lpthread -o "$out"
+  mkdir -p "$build/fuzz" "$build/corpus/$t" "$build/findings/$t"
+  "$cxx" -std=c++20 "${flags[@]}" -fsanitize=fuzzer \
+    -I"$root/src" -I"$root/tests" -I"$root/tests/fuzz" "${pkg_cflags[@]}" \
+    "$root/tests/fuzz/$t.cc" "$build/libdbtwin_lib.a" \
+    "${pkg_libs[@]}" -lpq -lsqlite3 -larchive -lyaml-cpp -lpthread -o "$out"
   echo "== $t for ${seconds}s"
-  "$out" -max_total_time="$seconds" -artifact_prefix="$build/findings/$t/" \
-    "$build/findings/$t" "$root/tests/fuzz/corpus/$t"
+  # New inputs go to the first directory; the checked-in seeds are only read.
+  if ! "$out" -max_total_time="$seconds" -print_final_stats=1 \
+    -artifact_prefix="$build/findings/$t/" "$build/corpus/$t" "$root/tests/fuzz/corpus/$t"; then
+    failed+=("$t")
+  fi
 done
+if [[ ${#failed[@]} -gt 0 ]]; then
+  echo "fuzz.sh: findings for ${failed[*]}; see $build/findings/" >&2
+  exit 1
+fi
