@@ -114,8 +114,16 @@ Result<bool> FrameReader::next(Frame& f) {
   f.type = static_cast<FrameType>(head[0]);
   f.table = 0;
   f.rows = 0;
-  f.text.resize(len);
-  if (TRY(read_full(f.text.data(), len)) < len) return malformed("it is truncated inside a frame");
+  // The buffer grows as the payload's bytes arrive, 1 MiB at a time: a short stream claiming a
+  // 16 MiB frame costs no 16 MiB allocation.
+  f.text.clear();
+  while (f.text.size() < len) {
+    size_t old = f.text.size();
+    size_t step = std::min<size_t>(len - old, 1u << 20);
+    f.text.resize(old + step);
+    if (TRY(read_full(f.text.data() + old, step)) < step)
+      return malformed("it is truncated inside a frame");
+  }
   TRY(check(f));
   return true;
 }

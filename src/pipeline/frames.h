@@ -16,7 +16,8 @@ namespace dbtwin::pipeline {
 
 inline constexpr std::string_view kStreamMagic = "DBTWSTRM";
 inline constexpr uint32_t kStreamVersion = 1;
-// A reader refuses longer payloads before allocating anything.
+// A reader refuses longer payloads before allocating anything, and grows its buffer only as a
+// payload's bytes arrive.
 inline constexpr size_t kMaxFramePayload = 16u << 20;
 
 enum class FrameType : uint8_t {

@@ -42,7 +42,8 @@ struct ChunkHeader {
 };
 
 std::string encode_chunk_header(const ChunkHeader& h);
-// Exactly kChunkHeaderBytes bytes; invalid_argument naming what is wrong otherwise.
+// The first kChunkHeaderBytes of `bytes` (any bytes after them are not looked at);
+// invalid_argument naming what is wrong otherwise.
 Result<ChunkHeader> decode_chunk_header(std::string_view bytes);
 
 // One zstd frame at `level`, with its content size recorded.
