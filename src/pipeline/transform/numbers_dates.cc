@@ -1,6 +1,7 @@
 // noise (numbers and dates moved by a bounded random amount) and random-date (a new valid date
 // in the input's format). Both accept any input without crashing: what they cannot read is an
 // error for noise and an ISO date for random-date.
+#include <charconv>
 #include <chrono>
 #include <cmath>
 
@@ -63,7 +64,11 @@ std::optional<Decimal> parse_decimal(std::string_view v) {
     while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i, ++frac_digits;
   }
   if (i != v.size() || int_digits + frac_digits == 0) return std::nullopt;
-  return Decimal{std::strtod(std::string(v).c_str(), nullptr), static_cast<int>(frac_digits)};
+  double value = 0;
+  // from_chars takes no '+'; the shape is already checked, so it cannot fail on the rest.
+  size_t from = v[0] == '+' ? 1 : 0;
+  std::from_chars(v.data() + from, v.data() + v.size(), value);
+  return Decimal{value, static_cast<int>(frac_digits)};
 }
 
 class Noise final : public Transformer {
@@ -78,7 +83,13 @@ class Noise final : public Transformer {
       double x = d->value + d->value * spread_ * (2 * rng.unit() - 1);
       if (min_) x = std::max(x, *min_);
       if (max_) x = std::min(x, *max_);
-      std::string out = fmt::format("{:.{}f}", x, d->decimals);
+      // Room for the longest fixed double: a sign, 309 integer digits, the point and decimals.
+      thread_local std::string text;  // reused: the result itself is short, in-place
+      text.resize(312 + d->decimals);
+      char* end = std::to_chars(text.data(), text.data() + text.size(), x,
+                                std::chars_format::fixed, d->decimals)
+                      .ptr;
+      std::string out(text.data(), end);
       if (out.find_first_not_of("-0.") == std::string::npos && out[0] == '-') out.erase(0, 1);
       return std::optional<std::string>(std::move(out));
     }

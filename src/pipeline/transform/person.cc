@@ -111,9 +111,9 @@ Result<TransformerPtr> make_address(const TransformerSpec& s, const MaskKeys& k)
 
 Result<TransformerPtr> make_company(const TransformerSpec& s, const MaskKeys& k) {
   return picker(s, k, [](Rng& r) {
-    std::string word = pick(fake::company_words(), r);
-    std::string kind = pick(fake::company_kinds(), r);
-    return fmt::format("{} {} {}", word, kind, pick(fake::company_suffixes(), r));
+    std::string out = pick(fake::company_words(), r);
+    out.append(" ").append(pick(fake::company_kinds(), r));
+    return out.append(" ").append(pick(fake::company_suffixes(), r));
   });
 }
 

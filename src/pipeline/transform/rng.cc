@@ -112,6 +112,12 @@ Rng ShortPrf::rng(std::string_view data) const {
   return Rng::from_seed16(seed);
 }
 
+ShortPrf ShortPrf::derive(std::string_view data) const {
+  ShortPrf out;
+  hash(data, out.subkey_.data());
+  return out;
+}
+
 Rng thread_rng() {
   thread_local Rng base = [] {
     unsigned char seed[32];

@@ -48,8 +48,12 @@ class ShortPrf {
   void hash(std::string_view data, unsigned char out[16]) const;
   // A generator seeded by hash(data).
   Rng rng(std::string_view data) const;
+  // The PRF keyed by hash(data): a keyed family of PRFs, one per `data`, whose later inputs need
+  // not repeat `data` (the Feistel rounds of one value shape hash a few bytes each, not 20).
+  ShortPrf derive(std::string_view data) const;
 
  private:
+  ShortPrf() = default;
   std::array<unsigned char, 16> subkey_{};
 };
 

@@ -38,6 +38,14 @@ void classify(std::string_view v, CharSet set, std::vector<Slot>& slots,
     }
     hex_upper &= !lower;
   }
+  // Sized for the worst case and cut at the end: push_back per character showed in profiles.
+  slots.resize(v.size());
+  digits.resize(v.size());
+  size_t k = 0;
+  auto add = [&](const Slot& s, uint32_t d) {
+    slots[k] = s;
+    digits[k++] = d;
+  };
   for (size_t i = 0; i < v.size(); ++i) {
     char c = v[i];
     Slot s{i, 1, 0};
@@ -46,8 +54,7 @@ void classify(std::string_view v, CharSet set, std::vector<Slot>& slots,
         s.radix = 16;
         uint32_t d = is_digit(c) ? c - '0' : (is_upper(c) ? c - 'A' : c - 'a') + 10;
         s.base = hex_upper ? 'A' : 'a';
-        slots.push_back(s);
-        digits.push_back(d);
+        add(s, d);
       }
       continue;
     }
@@ -62,15 +69,15 @@ void classify(std::string_view v, CharSet set, std::vector<Slot>& slots,
         s.radix = 10;
         s.base = '0';
       }
-      slots.push_back(s);
-      digits.push_back(static_cast<uint32_t>(c - s.base));
+      add(s, static_cast<uint32_t>(c - s.base));
     } else if (set == CharSet::alnum && (is_lower(c) || is_upper(c))) {
       s.radix = 26;
       s.base = is_lower(c) ? 'a' : 'A';
-      slots.push_back(s);
-      digits.push_back(static_cast<uint32_t>(c - s.base));
+      add(s, static_cast<uint32_t>(c - s.base));
     }
   }
+  slots.resize(k);
+  digits.resize(k);
 }
 
 char render(const Slot& s, uint32_t d) {
@@ -113,7 +120,8 @@ std::string permute_shape(std::string_view value, CharSet set, const FormatCiphe
   auto& digits = sc.digits;
   auto& radices = sc.radices;
   classify(value, set, slots, digits);
-  for (const Slot& s : slots) radices.push_back(s.radix);
+  radices.resize(slots.size());
+  for (size_t i = 0; i < slots.size(); ++i) radices[i] = slots[i].radix;
   cipher.permute(digits, radices);
   std::string out(value);
   for (size_t i = 0; i < slots.size(); ++i) out[slots[i].pos] = render(slots[i], digits[i]);

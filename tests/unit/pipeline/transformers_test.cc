@@ -393,6 +393,23 @@ TEST(Transformers, NoiseStaysWithinSpreadAndBounds) {
   EXPECT_FALSE(d->apply(std::optional<std::string>("abc")).ok());
 }
 
+// numeric columns dump with a sign, huge magnitudes and long fractions: each keeps its count of
+// decimals, and "-0" never appears.
+TEST(Transformers, NoiseKeepsTheDecimalsOfAnyNumericText) {
+  auto t = make("noise", {{"spread", 0.5}});
+  std::string decimals70 = "1." + std::string(69, '0') + "1";
+  std::string out = run(*t, decimals70);
+  EXPECT_TRUE(std::regex_match(out, std::regex(R"(\d\.\d{70})"))) << out;
+  out = run(*t, "+12.5");
+  EXPECT_TRUE(std::regex_match(out, std::regex(R"(\d+\.\d)"))) << out;
+  out = run(*t, "-3");
+  EXPECT_TRUE(std::regex_match(out, std::regex(R"(-?\d)"))) << out;
+  out = run(*t, "9" + std::string(300, '9') + ".25");
+  EXPECT_TRUE(std::regex_match(out, std::regex(R"(\d{300,302}\.\d\d)"))) << out.size();
+  EXPECT_EQ(run(*t, "0.00"), "0.00");
+  EXPECT_EQ(run(*t, "-0.00"), "0.00");
+}
+
 TEST(Transformers, JsonPathTransformsOnlyTheSelectedValues) {
   auto t = make("json-path", {{"path", "$.items[*].email"},
                               {"transformer", "constant"},
