@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/sweep-test-leftovers.sh
 jobs=$(nproc)
 
 echo "== build (warnings as errors)"
