@@ -11,6 +11,7 @@
 
 namespace dbtwin::fuzz {
 
+inline constexpr const char* kFuzzPassphrase = "fuzz passphrase, not a secret";
 inline constexpr const char* kFuzzKeyHex =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 

@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
+#include "chunk_stream_input.h"
 #include "fuzz_key.h"
 #include "pipeline/chunk_writer.h"
 #include "pipeline/frames.h"
@@ -55,16 +57,25 @@ void save(const fs::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }
 
-std::string sealed(const std::string& plain, bool compress, bool encrypt) {
+enum class Key { none, key_file, passphrase };
+
+// The dump's chunks, in order.
+std::vector<std::string> sealed(const std::string& plain, bool compress, Key key,
+                                size_t chunk_bytes = 1u << 30) {
   dbtwin::test::MemoryStore store;
   SealOptions o;
   o.compress = compress;
   o.block_bytes = 200;
-  o.chunk_bytes = 1u << 30;
-  if (encrypt) o.key = {KeySource::Kind::key_file, dbtwin::fuzz::fuzz_key_path(), ""};
+  o.chunk_bytes = chunk_bytes;
+  if (key == Key::key_file) o.key = {KeySource::Kind::key_file, dbtwin::fuzz::fuzz_key_path(), ""};
+  if (key == Key::passphrase)
+    o.key = {KeySource::Kind::passphrase, {}, dbtwin::fuzz::kFuzzPassphrase};
   auto w = ChunkWriter::open(store, "d", o);
   if (!w.ok() || !(*w)->write(plain).ok() || !(*w)->finish().ok()) std::abort();
-  return store.objects().at("d/chunk-000000");
+  std::vector<std::string> chunks;
+  for (size_t i = 0; store.objects().contains("d/" + chunk_name(i)); ++i)
+    chunks.push_back(store.objects().at("d/" + chunk_name(i)));
+  return chunks;
 }
 
 }  // namespace
@@ -81,10 +92,18 @@ int main(int argc, char** argv) {
   for (bool c : {false, true})
     for (bool e : {false, true}) {
       std::string name = std::string(c ? "zstd" : "raw") + (e ? "_keyfile" : "_plain");
-      std::string chunk = sealed(small, c, e);
-      save(dir / "fuzz_chunk_stream" / name, chunk);
-      save(dir / "fuzz_chunk_header" / name, chunk.substr(0, kChunkHeaderBytes));
+      auto chunks = sealed(small, c, e ? Key::key_file : Key::none);
+      save(dir / "fuzz_chunk_stream" / name, dbtwin::fuzz::join_chunk_stream_input(chunks, false));
+      save(dir / "fuzz_chunk_header" / name, chunks[0].substr(0, kChunkHeaderBytes));
     }
+  save(dir / "fuzz_chunk_stream/zstd_passphrase",
+       dbtwin::fuzz::join_chunk_stream_input(sealed(small, true, Key::passphrase), true));
+  std::string bigger = stream(2, 40);
+  for (size_t n : {2, 3}) {
+    auto chunks = sealed(bigger, true, Key::key_file, bigger.size() / n + 64);
+    save(dir / "fuzz_chunk_stream" / ("zstd_keyfile_" + std::to_string(chunks.size()) + "_chunks"),
+         dbtwin::fuzz::join_chunk_stream_input(chunks, false));
+  }
   ChunkHeader argon;
   argon.encrypted = true;
   argon.compressed = true;

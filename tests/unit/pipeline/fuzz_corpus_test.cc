@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "fuzz/chunk_stream_input.h"
 #include "fuzz/fuzz_key.h"
 #include "os/files.h"
 #include "pipeline/chunk_reader.h"
@@ -37,19 +38,18 @@ TEST(FuzzCorpus, FrameSeedsParse) {
   EXPECT_GE(seen, 2);
 }
 
-TEST(FuzzCorpus, ChunkSeedsUnsealWithTheFuzzKey) {
-  int seen = 0;
+// Every seed reads to its end: single and multi-chunk dumps, with the key file or the passphrase.
+TEST(FuzzCorpus, ChunkSeedsUnsealWithTheFuzzKeys) {
+  int seen = 0, multi = 0, passphrase = 0;
   for (const auto& e : fs::directory_iterator(corpus("fuzz_chunk_stream"))) {
     auto bytes = os::read_file(e.path());
     ASSERT_TRUE(bytes.ok());
-    unsigned char d[crypto_generichash_BYTES];
-    crypto_generichash(d, sizeof d, reinterpret_cast<const unsigned char*>(bytes->data()),
-                       bytes->size(), nullptr, 0);
-    test::MemoryStore store;
-    ASSERT_TRUE(store.put("d/chunk-000000", *bytes).ok());
-    ChunkInfo info{chunk_name(0), bytes->size(), fuzz::hex_digest(d, sizeof d)};
-    KeySource key{KeySource::Kind::key_file, fuzz::fuzz_key_path(), ""};
-    auto reader = ChunkReader::open(store, "d", {info}, key);
+    auto in = fuzz::split_chunk_stream_input(reinterpret_cast<const uint8_t*>(bytes->data()),
+                                             bytes->size());
+    ASSERT_TRUE(in != nullptr) << e.path();
+    multi += in->chunks.size() > 1;
+    passphrase += in->key.kind == KeySource::Kind::passphrase;
+    auto reader = ChunkReader::open(in->store, "d", in->chunks, in->key);
     ASSERT_TRUE(reader.ok()) << e.path() << ": " << reader.error().message;
     FrameReader frames(**reader);
     Frame f;
@@ -59,6 +59,8 @@ TEST(FuzzCorpus, ChunkSeedsUnsealWithTheFuzzKey) {
     ++seen;
   }
   EXPECT_GE(seen, 4);
+  EXPECT_GE(multi, 2);
+  EXPECT_GE(passphrase, 1);
 }
 
 TEST(FuzzCorpus, HeaderSeedsDecode) {
