@@ -86,8 +86,8 @@ class Noise final : public Transformer {
       // Room for the longest fixed double: a sign, 309 integer digits, the point and decimals.
       thread_local std::string text;  // reused: the result itself is short, in-place
       text.resize(312 + d->decimals);
-      char* end = std::to_chars(text.data(), text.data() + text.size(), x,
-                                std::chars_format::fixed, d->decimals)
+      char* end = std::to_chars(text.data(), text.data() + text.size(), x, std::chars_format::fixed,
+                                d->decimals)
                       .ptr;
       std::string out(text.data(), end);
       if (out.find_first_not_of("-0.") == std::string::npos && out[0] == '-') out.erase(0, 1);
