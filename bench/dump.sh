@@ -3,23 +3,32 @@
 # encryption, a file bridge) beside `pg_dump | zstd > file` and `mariadb-dump | zstd > file` on the
 # same database, then `dbtwin dump restore` beside `zstd -d | psql` and `zstd -d | mariadb`.
 # Prints a table with ratios (dbtwin throughput / the pipe's) and peak RSS, saved to a report.
-# Usage: sudo bench/dump.sh [--sizes 1G,5G] [--engines postgres,mariadb] [--jobs N]
+# Usage: sudo bench/dump.sh [--sizes 1G,5G] [--engines postgres,mariadb] [--jobs N] [--data pii|shop]
+#   --data pii (default): one table whose every row holds 10 masked values, the worst case.
+#   --data shop: the same table as a fifth of the bytes, and an orders table without personal data
+#   as the rest, as in a typical application database.
 # Environment: DBTWIN_BUILD_DIR (default build/), DBTWIN_BENCH_WORK (default /var/tmp/dbtwin-dump-bench).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${DBTWIN_BUILD_DIR:-$root/build}"
 work="${DBTWIN_BENCH_WORK:-/var/tmp/dbtwin-dump-bench}"
 sizes=1G,5G
+data=pii
 engines=postgres,mariadb
 jobs=2
 while (($#)); do
   case $1 in
     --sizes) sizes=$2; shift 2 ;;
+    --data) data=$2; shift 2 ;;
     --engines) engines=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     *) echo "bench/dump.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+if [[ $data != pii && $data != shop ]]; then
+  echo "bench/dump.sh: --data is pii or shop" >&2
+  exit 2
+fi
 if [[ $(id -u) -ne 0 ]]; then
   echo "bench/dump.sh: needs root (the service user the servers run as)" >&2
   exit 2
@@ -113,6 +122,29 @@ FROM seq_1_to_$rows;
 SQL
 }
 
+# Orders: about 100 bytes a row, no personal data (no rule covers them).
+fill_orders_postgres() { # url bytes
+  psql -X -q -v ON_ERROR_STOP=1 "$1" <<SQL
+CREATE TABLE orders (id bigint PRIMARY KEY, person_id bigint, status text, placed_at timestamptz,
+  total numeric(10,2), items int, note text);
+INSERT INTO orders SELECT g, g % 1000003, (ARRAY['new','paid','shipped','returned'])[g % 4 + 1],
+  now() - (g % 1000000) * interval '1 second', (g % 50000) / 100.0, g % 9 + 1, md5(g::text)
+FROM generate_series(1, $(($2 / 100))) g;
+SQL
+}
+
+fill_orders_mariadb() { # url bytes
+  local host port user pass db
+  read -r user pass host port db < <(python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(u.unquote(p.username), u.unquote(p.password), p.hostname, p.port, p.path[1:])' "$1")
+  MYSQL_PWD=$pass mariadb -u"$user" -h"$host" -P"$port" "$db" <<SQL
+CREATE TABLE orders (id bigint PRIMARY KEY, person_id bigint, status varchar(10), placed_at datetime,
+  total decimal(10,2), items int, note varchar(40));
+INSERT INTO orders SELECT seq, seq % 1000003, elt(seq % 4 + 1, 'new', 'paid', 'shipped', 'returned'),
+  now() - interval (seq % 1000000) second, (seq % 50000) / 100.0, seq % 9 + 1, md5(seq)
+FROM seq_1_to_$(($2 / 100));
+SQL
+}
+
 pipe_dump() { # engine url file
   local t1 t2
   t1=$(mktemp) t2=$(mktemp)
@@ -170,12 +202,17 @@ for engine in ${engines//,/ }; do
   "${dbtwin[@]}" clone create "bench_$engine" src >/dev/null
   "${dbtwin[@]}" clone create "bench_$engine" dst >/dev/null
   src=$(url_of src) dst=$(url_of dst)
-  loaded=0
   for size in ${sizes//,/ }; do
     bytes=$(numfmt --from=iec "$size")
-    log "$engine $size: generating $(numfmt --to=iec $((bytes - loaded))) more of rows"
+    log "$engine $size: generating the rows ($data)"
     admin_sql "$engine" "$src" "DROP TABLE IF EXISTS people"
-    "fill_$engine" "$src" "$bytes"
+    admin_sql "$engine" "$src" "DROP TABLE IF EXISTS orders"
+    if [[ $data == pii ]]; then
+      "fill_$engine" "$src" "$bytes"
+    else
+      "fill_$engine" "$src" $((bytes / 5))
+      "fill_orders_$engine" "$src" $((bytes - bytes / 5))
+    fi
     db=bench
     [[ $engine == postgres ]] && db=public
     rules "$db" >"$work/rules.yaml"
@@ -217,14 +254,13 @@ for engine in ${engines//,/ }; do
     for n in p d m; do admin_sql "$engine" "$dst" "DROP DATABASE IF EXISTS r$n"; done
     pipe_bytes=$(stat -c %s "$work/pipe/dump.zst")
     ours_bytes=$(du -sb "$work/bridge/$dname" | cut -f1)
-    rows+=("$(printf '%-8s %-5s | dump: pipe %6.1fs %6s RSS, dbtwin %6.1fs %6s RSS, ratio %4.2fx (no rules: %6.1fs, %4.2fx) | restore: pipe %6.1fs, dbtwin %6.1fs %6s RSS, ratio %4.2fx (masked rows: %6.1fs) | stored: pipe %s, dbtwin %s' \
-      "$engine" "$size" "$p_dump" "$(numfmt --to=iec $((p_dump_rss * 1024)))" "$d_dump" "$(numfmt --to=iec $((d_dump_rss * 1024)))" \
+    rows+=("$(printf '%-8s %-5s %-4s | dump: pipe %6.1fs %6s RSS, dbtwin %6.1fs %6s RSS, ratio %4.2fx (no rules: %6.1fs, %4.2fx) | restore: pipe %6.1fs, dbtwin %6.1fs %6s RSS, ratio %4.2fx (masked rows: %6.1fs) | stored: pipe %s, dbtwin %s' \
+      "$engine" "$size" "$data" "$p_dump" "$(numfmt --to=iec $((p_dump_rss * 1024)))" "$d_dump" "$(numfmt --to=iec $((d_dump_rss * 1024)))" \
       "$(python3 -c "print($p_dump/$d_dump)")" "$d_plain" "$(python3 -c "print($p_dump/$d_plain)")" "$p_rest" "$d_rest" "$(numfmt --to=iec $((d_rest_rss * 1024)))" \
       "$(python3 -c "print($p_rest/$d_rest)")" "$d_rest_masked" "$(numfmt --to=iec "$pipe_bytes")" "$(numfmt --to=iec "$ours_bytes")")")
     rm -f "$work/pipe/dump.zst"
     "$build/dbtwin" -q dump delete "file://$work/bridge" "$dname" >/dev/null
     "$build/dbtwin" -q dump delete "file://$work/bridge" "${dname}-plain" >/dev/null
-    loaded=$bytes
   done
   "${dbtwin[@]}" template delete "bench_$engine" --force >/dev/null
 done
@@ -232,6 +268,7 @@ done
 {
   echo "dbtwin dump bench, $(date -u +%F), $(nproc) cores; ratio = pipe seconds / dbtwin seconds (above 1: dbtwin faster)"
   echo "dbtwin: 10 transformers, zstd level 3, secretstream encryption, file bridge, --jobs $jobs; pipe: engine dump tool | zstd -3"
+  echo "data: $data ($([[ $data == pii ]] && echo 'one table, 10 masked values a row' || echo 'people a fifth of the bytes, orders without personal data the rest'))"
   printf '%s\n' "${rows[@]}"
 } | tee "$report"
 echo "report saved to $report" >&2
