@@ -143,7 +143,7 @@ TEST_F(MariadbFailureTest, SourceKilledMidDumpNamesTheTable) {
   options.url = url("dst");
   auto target = pipeline::open_mariadb_target(options);
   ASSERT_TRUE(target.ok()) << target.error().message;
-  MDB_ASSERT_OK((*target)->begin(mariadb_header_of((*source)->plan()), (*source)->plan().pre_data));
+  MDB_ASSERT_OK((*target)->begin(header_of((*source)->plan()), (*source)->plan().pre_data));
   MariadbForwardSink sink(**target);
   bool killed = false;
   sink.on_rows = [&](const pipeline::TableInfo& t, std::string&, uint64_t&) -> Status {
@@ -174,8 +174,7 @@ TEST_F(MariadbFailureTest, DroppingAnUnfinishedTargetRemovesItsWorkDatabase) {
   {
     auto target = pipeline::open_mariadb_target(options);
     ASSERT_TRUE(target.ok()) << target.error().message;
-    MDB_ASSERT_OK(
-        (*target)->begin(mariadb_header_of((*source)->plan()), (*source)->plan().pre_data));
+    MDB_ASSERT_OK((*target)->begin(header_of((*source)->plan()), (*source)->plan().pre_data));
     const auto& parent = (*source)->plan().tables.at(1);
     ASSERT_EQ(parent.name, "parent");
     MDB_ASSERT_OK((*target)->rows(parent, "1\tone\n"));

@@ -14,8 +14,7 @@
 #include "base/strings.h"
 #include "engine/engine.h"
 #include "pipeline/dump_model.h"
-#include "support/engine_server.h"
-#include "support/temp_dir.h"
+#include "pipeline_server_test.h"
 
 #define MDB_ASSERT_OK(expr)                               \
   do {                                                    \
@@ -49,47 +48,9 @@ class MariadbForwardSink : public pipeline::RowSink {
   std::map<uint32_t, uint64_t> counts_;
 };
 
-inline pipeline::DumpHeader mariadb_header_of(const pipeline::SourcePlan& plan) {
-  pipeline::DumpHeader h;
-  h.kind = plan.kind;
-  h.row_format = plan.row_format;
-  h.server_version = plan.server_version;
-  h.database = plan.database;
-  h.tables = plan.tables;
-  return h;
-}
-
-class MariadbPipelineTest : public ::testing::Test {
+class MariadbPipelineTest : public PipelineServerTest {
  protected:
-  void SetUp() override {
-    auto e = installed_engine(engine::Kind::mariadb);
-    if (!e.ok()) GTEST_SKIP() << "MariaDB not installed: " << e.error().message;
-    engine_ = std::move(e).value();
-    auto srv = EngineServer::from_golden(*engine_, dir_.path(), "mdb", /*durable=*/false);
-    ASSERT_TRUE(srv.ok()) << srv.error().message;
-    server_ = std::move(srv).value();
-    auto st = server_->start_and_wait();
-    ASSERT_TRUE(st.ok()) << st.error().message;
-  }
-
-  std::string url(const std::string& db) {
-    return engine_->url("127.0.0.1", server_->spec().port, server_->admin(), db);
-  }
-  Status exec(const std::string& db, const std::string& sql) {
-    return engine_->exec(server_->spec(), server_->admin(), db, sql);
-  }
-  Result<std::vector<engine::Row>> query(const std::string& db, const std::string& sql) {
-    return engine_->query(server_->spec(), server_->admin(), db, sql);
-  }
-  std::string scalar(const std::string& db, const std::string& sql) {
-    auto rows = query(db, sql);
-    if (!rows.ok()) return "error: " + rows.error().message;
-    if (rows->size() != 1 || rows->front().size() < 1 || !rows->front().back()) return "no value";
-    return *rows->front().back();
-  }
-  Status create_db(const std::string& db) {
-    return engine_->create_database(server_->spec(), server_->admin(), db);
-  }
+  MariadbPipelineTest() : PipelineServerTest(engine::Kind::mariadb, "mdb", "dbtwin-mdbpipe") {}
 
   // Dumps `src` into `dst` through a MariadbForwardSink. `sink_setup` may tamper with the sink,
   // `post_edit` with post-data.
@@ -100,7 +61,7 @@ class MariadbPipelineTest : public ::testing::Test {
     auto source = TRY(pipeline::open_mariadb_source({url(src), 1}));
     options.url = url(dst);
     auto target = TRY(pipeline::open_mariadb_target(options));
-    TRY(target->begin(mariadb_header_of(source->plan()), source->plan().pre_data));
+    TRY(target->begin(header_of(source->plan()), source->plan().pre_data));
     MariadbForwardSink sink(*target);
     if (sink_setup) sink_setup(sink);
     TRY(source->read_tables({}, sink));
@@ -174,10 +135,6 @@ class MariadbPipelineTest : public ::testing::Test {
     }
     return out + "`";
   }
-
-  std::unique_ptr<engine::Engine> engine_;
-  TempDir dir_{"dbtwin-mdbpipe"};
-  std::unique_ptr<EngineServer> server_;
 };
 
 }  // namespace dbtwin::test

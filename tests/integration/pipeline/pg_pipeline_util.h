@@ -16,8 +16,7 @@
 #include "engine/engine.h"
 #include "os/files.h"
 #include "pipeline/dump_model.h"
-#include "support/engine_server.h"
-#include "support/temp_dir.h"
+#include "pipeline_server_test.h"
 
 #define PG_ASSERT_OK(expr)                              \
   do {                                                  \
@@ -51,47 +50,9 @@ class ForwardSink : public pipeline::RowSink {
   pipeline::RestoreTarget& target_;
 };
 
-inline pipeline::DumpHeader header_of(const pipeline::SourcePlan& plan) {
-  pipeline::DumpHeader h;
-  h.kind = plan.kind;
-  h.row_format = plan.row_format;
-  h.server_version = plan.server_version;
-  h.database = plan.database;
-  h.tables = plan.tables;
-  return h;
-}
-
-class PgPipelineTest : public ::testing::Test {
+class PgPipelineTest : public PipelineServerTest {
  protected:
-  void SetUp() override {
-    auto e = installed_engine(engine::Kind::postgres);
-    if (!e.ok()) GTEST_SKIP() << "PostgreSQL not installed: " << e.error().message;
-    engine_ = std::move(e).value();
-    auto srv = EngineServer::from_golden(*engine_, dir_.path(), "pg", /*durable=*/false);
-    ASSERT_TRUE(srv.ok()) << srv.error().message;
-    server_ = std::move(srv).value();
-    auto st = server_->start_and_wait();
-    ASSERT_TRUE(st.ok()) << st.error().message;
-  }
-
-  std::string url(const std::string& db) {
-    return engine_->url("127.0.0.1", server_->spec().port, server_->admin(), db);
-  }
-  Status exec(const std::string& db, const std::string& sql) {
-    return engine_->exec(server_->spec(), server_->admin(), db, sql);
-  }
-  Result<std::vector<engine::Row>> query(const std::string& db, const std::string& sql) {
-    return engine_->query(server_->spec(), server_->admin(), db, sql);
-  }
-  std::string scalar(const std::string& db, const std::string& sql) {
-    auto rows = query(db, sql);
-    if (!rows.ok()) return "error: " + rows.error().message;
-    if (rows->size() != 1 || rows->front().size() != 1 || !rows->front()[0]) return "no value";
-    return *rows->front()[0];
-  }
-  Status create_db(const std::string& db) {
-    return engine_->create_database(server_->spec(), server_->admin(), db);
-  }
+  PgPipelineTest() : PipelineServerTest(engine::Kind::postgres, "pg", "dbtwin-pgpipe") {}
 
   // Dumps `src` into `dst` through a ForwardSink; `sink_setup` may tamper with the sink.
   Status copy_database(const std::string& src, const std::string& dst, int jobs,
@@ -164,10 +125,6 @@ class PgPipelineTest : public ::testing::Test {
     }
     return n;
   }
-
-  std::unique_ptr<engine::Engine> engine_;
-  TempDir dir_{"dbtwin-pgpipe"};
-  std::unique_ptr<EngineServer> server_;
 };
 
 }  // namespace dbtwin::test
