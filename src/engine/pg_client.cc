@@ -64,19 +64,23 @@ Result<std::vector<Row>> PgConnection::query(const std::string& sql) {
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     return err(Errc::engine, "PostgreSQL: {}", last_error());
   }
+  return rows_of(res.get());
+}
+
+std::vector<Row> rows_of(const PGresult* res) {
   std::vector<Row> rows;
-  int nrows = PQntuples(res.get());
-  int ncols = PQnfields(res.get());
+  int nrows = PQntuples(res);
+  int ncols = PQnfields(res);
   rows.reserve(static_cast<size_t>(nrows));
   for (int r = 0; r < nrows; ++r) {
     Row row;
     row.reserve(static_cast<size_t>(ncols));
     for (int c = 0; c < ncols; ++c) {
-      if (PQgetisnull(res.get(), r, c)) {
+      if (PQgetisnull(res, r, c)) {
         row.emplace_back(std::nullopt);
       } else {
-        row.emplace_back(std::string(PQgetvalue(res.get(), r, c),
-                                     static_cast<size_t>(PQgetlength(res.get(), r, c))));
+        row.emplace_back(
+            std::string(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c))));
       }
     }
     rows.push_back(std::move(row));

@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 
 typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
 
 namespace dbtwin::engine {
 
@@ -21,6 +22,9 @@ struct PgTarget {
   std::string database;
   int connect_timeout_s = 10;
 };
+
+// A result's rows as text (NULL as nullopt); the pipeline's sessions read results this way too.
+std::vector<Row> rows_of(const PGresult* res);
 
 class PgConnection {
  public:

@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "engine/conn_url.h"
+#include "engine/pg_client.h"
 
 namespace dbtwin::pipeline {
 
@@ -128,22 +129,7 @@ Result<std::vector<engine::Row>> PgSession::query(const std::string& sql) {
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     return err(errc_of(res.get()), "PostgreSQL {}: {}", where_, last_error());
   }
-  std::vector<engine::Row> rows;
-  int nrows = PQntuples(res.get()), ncols = PQnfields(res.get());
-  rows.reserve(static_cast<size_t>(nrows));
-  for (int r = 0; r < nrows; ++r) {
-    engine::Row row;
-    for (int c = 0; c < ncols; ++c) {
-      if (PQgetisnull(res.get(), r, c)) {
-        row.emplace_back(std::nullopt);
-      } else {
-        row.emplace_back(std::string(PQgetvalue(res.get(), r, c),
-                                     static_cast<size_t>(PQgetlength(res.get(), r, c))));
-      }
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
+  return engine::rows_of(res.get());
 }
 
 Result<std::string> PgSession::scalar(const std::string& sql) {
