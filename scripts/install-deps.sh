@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake pkg-config clang-format
+  build-essential cmake pkg-config clang-format ninja-build ccache
   # libraries
   libpq-dev libmariadb-dev libsqlite3-dev libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
   libspdlog-dev libfmt-dev libzstd-dev libsodium-dev libcurl4-openssl-dev libssh-dev
