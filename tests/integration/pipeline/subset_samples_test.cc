@@ -8,6 +8,7 @@
 
 #include "pipeline/dump_model.h"
 #include "pipeline/subset.h"
+#include "pipeline_server_test.h"
 #include "subset_world.h"
 
 namespace dbtwin::test {
@@ -204,13 +205,7 @@ TEST_P(SubsetSampleTest, SubsetRestoresWithAllConstraints) {
   auto target = pipeline::open_target({db_->url_of(copy), /*replace=*/true, /*direct=*/false});
   ASSERT_TRUE(target.ok()) << target.error().message;
   const auto& plan = src_->plan();
-  pipeline::DumpHeader header;
-  header.kind = plan.kind;
-  header.row_format = plan.row_format;
-  header.server_version = plan.server_version;
-  header.database = plan.database;
-  header.tables = plan.tables;
-  SUBSET_ASSERT_OK((*target)->begin(header, plan.pre_data));
+  SUBSET_ASSERT_OK((*target)->begin(header_of(plan), plan.pre_data));
   TargetSink sink(**target);
   SUBSET_ASSERT_OK(src_->read_tables(filters_, sink));
   SUBSET_ASSERT_OK((*target)->finish(plan.post_data));
