@@ -26,25 +26,6 @@ packages=(
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 
-missing=()
-for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$p")
-  fi
-done
-
-if ((${#missing[@]})); then
-  sudo_cmd=()
-  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
-  echo "install-deps: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq
-  # Debian starts the packaged servers on install; dbtwin runs its own, so keep them off.
-  printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee /usr/sbin/policy-rc.d >/dev/null
-  "${sudo_cmd[@]}" chmod +x /usr/sbin/policy-rc.d
-  trap '"${sudo_cmd[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
+"$(dirname "${BASH_SOURCE[0]}")/apt-install-missing.sh" install-deps "${packages[@]}"
 "$(dirname "${BASH_SOURCE[0]}")/install-ui-test-deps.sh"
 "$(dirname "${BASH_SOURCE[0]}")/install-bridge-test-deps.sh"
