@@ -71,6 +71,17 @@ Result<fs::path> golden_datadir(engine::Engine& engine) {
   return spec.datadir;
 }
 
+Result<engine::ServerSpec> spec_from_golden(engine::Engine& engine, const fs::path& base,
+                                            const std::string& name, bool durable,
+                                            const fs::path& datadir) {
+  auto golden = TRY(golden_datadir(engine));
+  auto spec = TRY(make_server_spec(base, name));
+  spec.durable = durable;
+  if (!datadir.empty()) spec.datadir = datadir;
+  TRY(os::copy_tree(golden, spec.datadir, os::CopyMode::copy));
+  return spec;
+}
+
 EngineServer::~EngineServer() {
   if (pid_ && os::process_alive(*pid_)) (void)engine_.stop(spec_, *pid_, engine::StopMode::fast);
 }
@@ -79,10 +90,7 @@ Result<std::unique_ptr<EngineServer>> EngineServer::from_golden(engine::Engine& 
                                                                 const fs::path& base,
                                                                 const std::string& name,
                                                                 bool durable) {
-  auto golden = TRY(golden_datadir(engine));
-  auto spec = TRY(make_server_spec(base, name));
-  spec.durable = durable;
-  TRY(os::copy_tree(golden, spec.datadir, os::CopyMode::copy));
+  auto spec = TRY(spec_from_golden(engine, base, name, durable));
   TRY(engine.prepare_copy(spec));
   TRY(engine.configure(spec));
   return std::make_unique<EngineServer>(engine, spec);

@@ -35,6 +35,12 @@ Result<engine::ServerSpec> make_server_spec(const fs::path& base, const std::str
 // An initialized, cleanly stopped data directory for the engine, made once per process.
 Result<fs::path> golden_datadir(engine::Engine& engine);
 
+// make_server_spec's spec, with a copy of the golden directory at `datadir` (default: the spec's
+// own); not yet prepared or configured.
+Result<engine::ServerSpec> spec_from_golden(engine::Engine& engine, const fs::path& base,
+                                            const std::string& name, bool durable,
+                                            const fs::path& datadir = {});
+
 // One server: owns its process from start() on and stops it (fast) on destruction.
 class EngineServer {
  public:

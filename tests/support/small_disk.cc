@@ -29,15 +29,11 @@ Result<std::unique_ptr<SmallDiskServer>> SmallDiskServer::make(engine::Engine& e
                                                                const fs::path& base,
                                                                const std::string& name,
                                                                uint64_t size) {
-  auto golden = TRY(golden_datadir(engine));
-  auto spec = TRY(make_server_spec(base, name));
-  spec.durable = false;
   std::unique_ptr<SmallDiskServer> s(new SmallDiskServer(engine, base / name / "disk"));
   TRY(os::make_dirs(s->disk_, 0755));
   s->mount_.emplace(TRY(os::Mount::make("tmpfs", s->disk_, "tmpfs", 0,
                                         "size=" + std::to_string(size) + ",mode=0755")));
-  spec.datadir = s->disk_ / "data";
-  TRY(os::copy_tree(golden, spec.datadir, os::CopyMode::copy));
+  auto spec = TRY(spec_from_golden(engine, base, name, /*durable=*/false, s->disk_ / "data"));
   if (engine.kind() == engine::Kind::postgres)
     TRY(move_wal_out(spec.datadir, base / name / "pg_wal"));
   TRY(engine.prepare_copy(spec));
