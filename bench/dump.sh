@@ -77,11 +77,19 @@ YAML
 
 log() { echo "[$(date +%T)] $*" >&2; }
 secs() { python3 -c "import sys; print(f'{float(sys.argv[1]):.1f}')" "$1"; }
-# Runs a command under GNU time; sets $elapsed (s) and $rss (KiB of the biggest process).
+# The whole machine's busy CPU time so far, in clock ticks (user, nice, system, irq, softirq):
+# it counts the database server's work too, which a per-process figure would miss.
+cpu_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
+ticks=$(getconf CLK_TCK)
+cpu_since() { python3 -c "print(($(cpu_ticks) - $1) / $ticks)"; } # seconds of CPU since cpu_ticks said $1
+# Runs a command under GNU time; sets $elapsed (s), $rss (KiB of the biggest process) and $cpu
+# (seconds of CPU the whole machine spent meanwhile).
 measure() {
-  local out
+  local out start
   out=$(mktemp)
+  start=$(cpu_ticks)
   /usr/bin/time -f '%e %M' -o "$out" "$@"
+  cpu=$(cpu_since "$start")
   read -r elapsed rss <"$out"
   rm -f "$out"
 }
@@ -148,7 +156,7 @@ SQL
 pipe_dump() { # engine url file
   local t1 t2
   t1=$(mktemp) t2=$(mktemp)
-  local start=$(date +%s.%N)
+  local start=$(date +%s.%N) ticks0=$(cpu_ticks)
   if [[ $1 == postgres ]]; then
     /usr/bin/time -f '%M' -o "$t1" pg_dump --no-owner --no-privileges "$2" | /usr/bin/time -f '%M' -o "$t2" zstd -q -3 -o "$3"
   else
@@ -157,6 +165,7 @@ pipe_dump() { # engine url file
       /usr/bin/time -f '%M' -o "$t2" zstd -q -3 -o "$3"
   fi
   elapsed=$(python3 -c "import time,sys; print(time.time()-float(sys.argv[1]))" "$start")
+  cpu=$(cpu_since "$ticks0")
   rss=$(pipe_rss "$t1" "$t2")
   rm -f "$t1" "$t2"
 }
@@ -221,18 +230,18 @@ for engine in ${engines//,/ }; do
     settle "$engine" "$src"
     log "$engine $size: pipe dump"
     pipe_dump "$engine" "$src" "$work/pipe/dump.zst"
-    p_dump=$elapsed p_dump_rss=$rss
+    p_dump=$elapsed p_dump_rss=$rss p_dump_cpu=$cpu
     settle "$engine" "$src"
     log "$engine $size: dbtwin dump create"
     measure "${dbtwin[@]}" dump create --source "$src" --rules "$work/rules.yaml" --bridge "file://$work/bridge" \
       --name "$dname" --key-file "$work/key" --jobs "$jobs"
-    d_dump=$elapsed d_dump_rss=$rss
+    d_dump=$elapsed d_dump_rss=$rss d_dump_cpu=$cpu
     # The same dump without rules: what masking costs, apart from reading, zstd and encryption.
     settle "$engine" "$src"
     log "$engine $size: dbtwin dump create, no masking rules"
     measure "${dbtwin[@]}" dump create --source "$src" --bridge "file://$work/bridge" \
       --name "${dname}-plain" --key-file "$work/key" --jobs "$jobs"
-    d_plain=$elapsed
+    d_plain=$elapsed d_plain_cpu=$cpu
 
     for n in p d m; do admin_sql "$engine" "$dst" "DROP DATABASE IF EXISTS r$n"; done
     admin_sql "$engine" "$dst" "CREATE DATABASE rp"
@@ -258,6 +267,14 @@ for engine in ${engines//,/ }; do
       "$engine" "$size" "$data" "$p_dump" "$(numfmt --to=iec $((p_dump_rss * 1024)))" "$d_dump" "$(numfmt --to=iec $((d_dump_rss * 1024)))" \
       "$(python3 -c "print($p_dump/$d_dump)")" "$d_plain" "$(python3 -c "print($p_dump/$d_plain)")" "$p_rest" "$d_rest" "$(numfmt --to=iec $((d_rest_rss * 1024)))" \
       "$(python3 -c "print($p_rest/$d_rest)")" "$d_rest_masked" "$(numfmt --to=iec "$pipe_bytes")" "$(numfmt --to=iec "$ours_bytes")")")
+    # Where a 2-core machine's time goes: masking's CPU cost per value is the masked dump's CPU
+    # less the no-rules dump's, over the 10 masked values of each people row.
+    people_bytes=$bytes
+    [[ $data == shop ]] && people_bytes=$((bytes / 5))
+    rows+=("$(python3 -c "
+p, d, n, pw, values = $p_dump_cpu, $d_dump_cpu, $d_plain_cpu, $p_dump, $((people_bytes / 220 * 10))
+print(f'{\"\":19}| cpu (whole machine): pipe {p:.1f}s ({p / pw:.2f} of $(nproc) cores busy), dbtwin {d:.1f}s, no rules {n:.1f}s'
+      f' | masking: {(d - n) * 1e9 / values:.0f} ns of CPU a value over {values} values')")")
     rm -f "$work/pipe/dump.zst"
     "$build/dbtwin" -q dump delete "file://$work/bridge" "$dname" >/dev/null
     "$build/dbtwin" -q dump delete "file://$work/bridge" "${dname}-plain" >/dev/null
