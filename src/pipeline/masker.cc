@@ -26,6 +26,7 @@ Result<std::unique_ptr<TableMasker>> TableMasker::make(const Rules& rules, const
 
 Status TableMasker::apply_line(std::string_view line, std::string& out) const {
   thread_local std::vector<std::string_view> fields;  // reused: one allocation per thread
+  thread_local std::string decoded;                  // a field with escapes, decoded
   Status split = split_fields(line, fields);
   if (!split.ok()) return std::move(split).error().context("masking table " + table_);
   if (fields.size() != columns_.size()) {
@@ -41,7 +42,7 @@ Status TableMasker::apply_line(std::string_view line, std::string& out) const {
       out.append(field);
       continue;
     }
-    auto raw = decode_field(format_, field);
+    auto raw = decode_field(format_, field, decoded);
     if (!raw.ok()) {
       return std::move(raw).error().context(fmt::format("masking column {}.{}", table_, names_[i]));
     }

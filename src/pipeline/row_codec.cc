@@ -124,6 +124,27 @@ bool needs_escape(RowFormat format, unsigned char c) {
          (format == RowFormat::pg_copy_text && c == 0);
 }
 
+// The index of the first byte that may need an escape (below 0x20, or a backslash), or the size.
+// Eight bytes a step: most fields need no escape at all and go out in one append.
+size_t first_special(std::string_view s) {
+  constexpr uint64_t ones = 0x0101010101010101ULL;
+  constexpr uint64_t highs = 0x8080808080808080ULL;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    uint64_t below = (w - ones * 0x20) & ~w & highs;  // some byte < 0x20 (exact as a whole)
+    uint64_t x = w ^ (ones * '\\');
+    uint64_t backslash = (x - ones) & ~x & highs;  // some byte == '\\'
+    if ((below | backslash) != 0) break;
+  }
+  for (; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '\\') return i;
+  }
+  return i;
+}
+
 }  // namespace
 
 Result<std::vector<std::string_view>> split_fields(std::string_view line) {
@@ -158,10 +179,18 @@ Status split_fields(std::string_view line, std::vector<std::string_view>& fields
 }
 
 Result<std::optional<std::string>> decode_field(RowFormat format, std::string_view field) {
+  std::string scratch;
+  auto raw = TRY(decode_field(format, field, scratch));
+  if (!raw) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(*raw));
+}
+
+Result<std::optional<std::string_view>> decode_field(RowFormat format, std::string_view field,
+                                                     std::string& out) {
   const void* bs = std::memchr(field.data(), '\\', field.size());
-  if (bs == nullptr) return std::optional<std::string>(std::string(field));
-  if (field == "\\N") return std::optional<std::string>();
-  std::string out;
+  if (bs == nullptr) return std::optional<std::string_view>(field);
+  if (field == "\\N") return std::optional<std::string_view>();
+  out.clear();
   out.reserve(field.size());
   size_t i = 0;
   while (i < field.size()) {
@@ -177,12 +206,12 @@ Result<std::optional<std::string>> decode_field(RowFormat format, std::string_vi
     i = format == RowFormat::pg_copy_text ? decode_pg_escape(field, i + 1, out)
                                           : decode_mysql_escape(field, i + 1, out);
   }
-  return std::optional<std::string>(std::move(out));
+  return std::optional<std::string_view>(out);
 }
 
 void append_field(RowFormat format, std::string& out, std::string_view raw) {
   size_t run = 0;  // start of the pending run of bytes that need no escape
-  for (size_t i = 0; i < raw.size(); ++i) {
+  for (size_t i = first_special(raw); i < raw.size(); ++i) {
     auto c = static_cast<unsigned char>(raw[i]);
     if (!needs_escape(format, c)) continue;
     out.append(raw.data() + run, i - run);

@@ -21,6 +21,10 @@ Status split_fields(std::string_view line, std::vector<std::string_view>& fields
 
 // nullopt for NULL (\N); the raw bytes otherwise.
 Result<std::optional<std::string>> decode_field(RowFormat format, std::string_view field);
+// The same without a copy: the raw bytes are `field` itself when it holds no escape, or are
+// decoded into `scratch` (valid until scratch changes).
+Result<std::optional<std::string_view>> decode_field(RowFormat format, std::string_view field,
+                                                     std::string& scratch);
 
 // Appends the encoding of `raw` (or \N for nullopt) to `out`.
 void append_field(RowFormat format, std::string& out, const std::optional<std::string>& raw);

@@ -13,7 +13,7 @@ namespace {
 
 using Out = Result<std::optional<std::string>>;
 
-std::string escape_line(const std::optional<std::string>& v) {
+std::string escape_line(std::optional<std::string_view> v) {
   if (!v) return "\\N";
   std::string out;
   out.reserve(v->size());
@@ -49,7 +49,7 @@ class Command final : public Transformer {
   Command(const TransformerSpec& s, const MaskKeys& k, std::vector<std::string> argv)
       : Transformer(s, k), argv_(std::move(argv)) {}
 
-  Out apply(const std::optional<std::string>& value) const override {
+  Out apply(std::optional<std::string_view> value) const override {
     std::lock_guard lock(mu_);  // one child answers values in order
     if (!child_) {
       // Started on first use, so that checking a rules file starts nothing.
@@ -61,7 +61,7 @@ class Command final : public Transformer {
     if (!answer.ok()) return std::move(answer).error().context("transformer command");
     return unescape_line(*answer);
   }
-  Out transform(std::string_view v) const override { return apply(std::optional<std::string>(v)); }
+  Out transform(std::string_view v) const override { return apply(v); }
 
  private:
   std::vector<std::string> argv_;

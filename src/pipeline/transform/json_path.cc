@@ -91,7 +91,7 @@ class JsonPath final : public Transformer {
     if (node.is_null() || node.is_object() || node.is_array()) return {};
     bool was_string = node.is_string();
     std::string text = was_string ? node.get<std::string>() : node.dump();
-    auto out = TRY(inner_->apply(std::optional<std::string>(std::move(text))));
+    auto out = TRY(inner_->apply(std::string_view(text)));
     changed = true;
     if (!out) {
       node = nullptr;

@@ -64,7 +64,8 @@ class PermuteOrPick final : public Transformer {
     // the permutation is a bijection on local parts, so they stay distinct.
     size_t at = v.rfind('@');
     if (at == std::string_view::npos) return permute_shape(v, CharSet::alnum, cipher_);
-    return permute_shape(v.substr(0, at), CharSet::alnum, cipher_) + std::string(v.substr(at));
+    std::string out = permute_shape(v.substr(0, at), CharSet::alnum, cipher_);
+    return out.append(v.substr(at));
   }
   FormatCipher cipher_;
   Make make_;

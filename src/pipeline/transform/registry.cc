@@ -148,7 +148,7 @@ MaskKeys random_keys() {
 }
 
 Result<std::optional<std::string>> Transformer::apply(
-    const std::optional<std::string>& value) const {
+    std::optional<std::string_view> value) const {
   if (!value) return std::optional<std::string>();
   return transform(*value);
 }

@@ -91,7 +91,7 @@ class Mask final : public Transformer {
 class Null final : public Transformer {
  public:
   using Transformer::Transformer;
-  Out apply(const std::optional<std::string>&) const override {
+  Out apply(std::optional<std::string_view>) const override {
     return std::optional<std::string>();
   }
   Out transform(std::string_view) const override { return std::optional<std::string>(); }
@@ -101,7 +101,7 @@ class Constant final : public Transformer {
  public:
   Constant(const TransformerSpec& s, const MaskKeys& k, std::optional<std::string> value)
       : Transformer(s, k), value_(std::move(value)) {}
-  Out apply(const std::optional<std::string>&) const override { return value_; }
+  Out apply(std::optional<std::string_view>) const override { return value_; }
   Out transform(std::string_view) const override { return value_; }
 
  private:

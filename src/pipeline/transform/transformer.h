@@ -46,7 +46,8 @@ class Transformer {
   virtual ~Transformer() = default;
 
   // The new value; nullopt is NULL. NULL input stays NULL unless the transformer says otherwise.
-  virtual Result<std::optional<std::string>> apply(const std::optional<std::string>& value) const;
+  // A view, so that the masker hands over a field in place when it has no escapes to decode.
+  virtual Result<std::optional<std::string>> apply(std::optional<std::string_view> value) const;
 
   const std::string& name() const { return name_; }
 

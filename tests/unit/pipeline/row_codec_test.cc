@@ -67,6 +67,31 @@ TEST(RowCodec, EncodesEachFormatsEscapes) {
   EXPECT_EQ(n, "\\N\\\\N");
 }
 
+// append_field scans eight bytes at a time for bytes that may need an escape: one special byte at
+// every position of a long field, among neighbours that must pass (0x20, '[', ']', UTF-8 bytes),
+// is escaped once and only once.
+TEST(RowCodec, EscapesOneSpecialByteAtAnyPositionOfALongField) {
+  const std::string filler = "a []\x7f\x80\xc3\xa9\xff~";
+  for (RowFormat f : {RowFormat::pg_copy_text, RowFormat::mysql_load_text}) {
+    std::string plain;
+    for (int i = 0; i < 7; ++i) plain += filler;
+    std::string out;
+    append_field(f, out, std::string_view(plain));
+    EXPECT_EQ(out, plain);  // nothing to escape: the bytes go out as they are
+    for (char special : {'\\', '\t', '\n', '\r'}) {
+      for (size_t pos = 0; pos < plain.size(); ++pos) {
+        std::string raw = plain;
+        raw[pos] = special;
+        std::string line;
+        append_field(f, line, std::string_view(raw));
+        ASSERT_EQ(line.size(), raw.size() + 1) << "position " << pos;
+        EXPECT_EQ(line[pos], '\\') << "position " << pos;
+        EXPECT_EQ(**decode_field(f, line), raw);
+      }
+    }
+  }
+}
+
 TEST(RowCodec, RoundTripsArbitraryBytes) {
   std::mt19937 rng(42);
   for (RowFormat f : {RowFormat::pg_copy_text, RowFormat::mysql_load_text}) {
