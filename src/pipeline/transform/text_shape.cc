@@ -39,22 +39,24 @@ void classify(std::string_view v, CharSet set, std::vector<Slot>& slots,
     hex_upper &= !lower;
   }
   // Sized for the worst case and cut at the end: push_back per character showed in profiles.
+  // Members are written one by one: a Slot built on the stack and copied whole came back through
+  // overlapping loads that missed store forwarding, and stalled on every character.
   slots.resize(v.size());
   digits.resize(v.size());
   size_t k = 0;
-  auto add = [&](const Slot& s, uint32_t d) {
-    slots[k] = s;
+  auto add = [&](size_t pos, uint32_t radix, char base, uint32_t d) {
+    Slot& s = slots[k];
+    s.pos = pos;
+    s.radix = radix;
+    s.base = base;
     digits[k++] = d;
   };
   for (size_t i = 0; i < v.size(); ++i) {
     char c = v[i];
-    Slot s{i, 1, 0};
     if (set == CharSet::hex) {
       if (is_digit(c) || is_hex_letter(c)) {
-        s.radix = 16;
         uint32_t d = is_digit(c) ? c - '0' : (is_upper(c) ? c - 'A' : c - 'a') + 10;
-        s.base = hex_upper ? 'A' : 'a';
-        add(s, d);
+        add(i, 16, hex_upper ? 'A' : 'a', d);
       }
       continue;
     }
@@ -63,17 +65,13 @@ void classify(std::string_view v, CharSet set, std::vector<Slot>& slots,
       bool run_long = i + 1 < v.size() && is_digit(v[i + 1]);
       if (run_start && run_long && c == '0') continue;  // a leading zero stays
       if (run_start && run_long) {
-        s.radix = 9;
-        s.base = '1';
+        add(i, 9, '1', static_cast<uint32_t>(c - '1'));
       } else {
-        s.radix = 10;
-        s.base = '0';
+        add(i, 10, '0', static_cast<uint32_t>(c - '0'));
       }
-      add(s, static_cast<uint32_t>(c - s.base));
     } else if (set == CharSet::alnum && (is_lower(c) || is_upper(c))) {
-      s.radix = 26;
-      s.base = is_lower(c) ? 'a' : 'A';
-      add(s, static_cast<uint32_t>(c - s.base));
+      char base = is_lower(c) ? 'a' : 'A';
+      add(i, 26, base, static_cast<uint32_t>(c - base));
     }
   }
   slots.resize(k);
