@@ -23,7 +23,7 @@ namespace {
 constexpr int kRows = 4096;  // about one 1 MiB block of the pipeline
 constexpr int kMasked = 10;  // masked values per row
 
-const char* const kColumns[] = {"id",     "first_name", "last_name", "email",  "phone",
+const char* const kColumns[] = {"id",     "first_name", "last_name", "email",   "phone",
                                 "card",   "city",       "country",   "company", "ip",
                                 "amount", "created_at", "notes"};
 
@@ -117,8 +117,12 @@ void mask_rows(benchmark::State& state, bool constant) {
   state.SetItemsProcessed(state.iterations() * kRows * kMasked);  // items: masked values
 }
 
-void BM_MaskRows(benchmark::State& state) { mask_rows(state, false); }
-void BM_ConstantRows(benchmark::State& state) { mask_rows(state, true); }
+void BM_MaskRows(benchmark::State& state) {
+  mask_rows(state, false);
+}
+void BM_ConstantRows(benchmark::State& state) {
+  mask_rows(state, true);
+}
 
 void BM_ZstdRows(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(compress_block(rows(), 3));

@@ -26,7 +26,7 @@ Result<std::unique_ptr<TableMasker>> TableMasker::make(const Rules& rules, const
 
 Status TableMasker::apply_line(std::string_view line, std::string& out) const {
   thread_local std::vector<std::string_view> fields;  // reused: one allocation per thread
-  thread_local std::string decoded;                  // a field with escapes, decoded
+  thread_local std::string decoded;                   // a field with escapes, decoded
   Status split = split_fields(line, fields);
   if (!split.ok()) return std::move(split).error().context("masking table " + table_);
   if (fields.size() != columns_.size()) {

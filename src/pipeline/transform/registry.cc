@@ -147,8 +147,7 @@ MaskKeys random_keys() {
   return k;
 }
 
-Result<std::optional<std::string>> Transformer::apply(
-    std::optional<std::string_view> value) const {
+Result<std::optional<std::string>> Transformer::apply(std::optional<std::string_view> value) const {
   if (!value) return std::optional<std::string>();
   return transform(*value);
 }

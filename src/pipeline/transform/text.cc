@@ -91,9 +91,7 @@ class Mask final : public Transformer {
 class Null final : public Transformer {
  public:
   using Transformer::Transformer;
-  Out apply(std::optional<std::string_view>) const override {
-    return std::optional<std::string>();
-  }
+  Out apply(std::optional<std::string_view>) const override { return std::optional<std::string>(); }
   Out transform(std::string_view) const override { return std::optional<std::string>(); }
 };
 
