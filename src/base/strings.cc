@@ -2,11 +2,38 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <ctime>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace dbtwin {
+
+size_t count_char(std::string_view s, char c) {
+  size_t total = 0, i = 0;
+#if defined(__SSE2__)
+  // Byte counters: each compare adds 0 or -1 (0xff) per byte, at most 255 times before the
+  // counters are summed by psadbw and cleared.
+  const __m128i needle = _mm_set1_epi8(c);
+  while (s.size() - i >= 16) {
+    __m128i counts = _mm_setzero_si128();
+    size_t blocks = std::min<size_t>((s.size() - i) / 16, 255);
+    for (size_t b = 0; b < blocks; ++b, i += 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      counts = _mm_sub_epi8(counts, _mm_cmpeq_epi8(v, needle));
+    }
+    __m128i sums = _mm_sad_epu8(counts, _mm_setzero_si128());
+    total += static_cast<size_t>(_mm_cvtsi128_si64(sums)) +
+             static_cast<size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)));
+  }
+#endif
+  for (; i < s.size(); ++i) total += s[i] == c;
+  return total;
+}
 
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;

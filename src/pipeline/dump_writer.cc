@@ -4,6 +4,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "base/strings.h"
 #include "pipeline/frames.h"
 #include "pipeline/mask_stage.h"
 
@@ -84,7 +85,7 @@ class FramingSink : public RowSink {
                     size_t input_bytes) {
     if (!out.empty() && out.back() != '\n')
       return fail(err(Errc::internal, "rows of {} do not end in a newline", table.qualified()));
-    auto lines_out = static_cast<uint64_t>(std::count(out.begin(), out.end(), '\n'));
+    auto lines_out = static_cast<uint64_t>(count_char(out, '\n'));
     if (lines_out != count)
       return fail(err(Errc::internal, "{} rows of {} became {} lines after masking", count,
                       table.qualified(), lines_out));

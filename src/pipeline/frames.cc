@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/strings.h"
 #include "pipeline/bytes.h"
 
 namespace dbtwin::pipeline {
@@ -176,7 +177,7 @@ Status FrameReader::check_data(Frame& f) {
     f.text.erase(0, 4);
     if (!f.text.empty() && f.text.back() != '\n')
       return malformed(fmt::format("a partial row for table {}", name));
-    f.rows = static_cast<uint64_t>(std::count(f.text.begin(), f.text.end(), '\n'));
+    f.rows = static_cast<uint64_t>(count_char(f.text, '\n'));
     lines_[f.table] += f.rows;
     return {};
   }

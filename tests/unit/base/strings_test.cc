@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "base/log.h"
@@ -81,6 +82,22 @@ TEST(Strings, SplitTrimAffixes) {
   EXPECT_TRUE(starts_with("snapshot:3", "snapshot:"));
   EXPECT_TRUE(ends_with("x.sql.gz", ".sql.gz"));
   EXPECT_EQ(format_time(0), "1970-01-01T00:00:00Z");
+}
+
+TEST(Strings, CountCharAgreesWithStdCountOnEveryLengthAndOffset) {
+  // Long enough for the 255-block flush of the byte counters, with every tail length.
+  std::string text;
+  for (int i = 0; i < 9000; ++i) text.push_back("ab\ncd\n\n\xff"[i * 7 % 8]);
+  for (size_t offset = 0; offset < 17; ++offset) {
+    for (size_t len : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{17}, size_t{4079},
+                       size_t{4080}, size_t{4081}, text.size() - offset}) {
+      std::string_view s(text.data() + offset, std::min(len, text.size() - offset));
+      for (char c : {'\n', 'a', '\xff', 'z'}) {
+        EXPECT_EQ(count_char(s, c), static_cast<size_t>(std::count(s.begin(), s.end(), c)))
+            << offset << " " << len << " " << int(c);
+      }
+    }
+  }
 }
 
 }  // namespace
