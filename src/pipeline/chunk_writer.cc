@@ -25,7 +25,7 @@ ChunkWriter::ChunkWriter(ObjectStore& store, std::string dir, const SealOptions&
     : store_(store),
       dir_(std::move(dir)),
       options_(options),
-      max_in_flight_(static_cast<size_t>(options.threads) + 2) {}
+      max_in_flight_(max_blocks(options.threads)) {}
 
 Result<std::unique_ptr<ChunkWriter>> ChunkWriter::open(ObjectStore& store, std::string dir,
                                                        const SealOptions& options) {

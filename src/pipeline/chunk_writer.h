@@ -64,6 +64,10 @@ class ChunkWriter : public ByteSink {
 
   // The most blocks held at once (in flight plus the one filling), for tests of flat memory.
   size_t peak_blocks() const { return peak_blocks_; }
+  // The bound on it for `threads` compression threads: a few blocks queued beyond one per
+  // thread, so that on a machine with as many busy threads as cores a compressor always has the
+  // next block (with two, the dump left a tenth of the CPU idle), whatever the dump's size.
+  static size_t max_blocks(int threads) { return static_cast<size_t>(threads) + 6; }
 
  private:
   struct Job;

@@ -146,7 +146,7 @@ class FramingSink : public RowSink {
   uint64_t done_bytes_ = 0;
   uint64_t total_bytes_ = 0;
   // Declared last: destroyed first, so its workers stop before the state they write to goes.
-  MaskStage stage_{mask_threads(), 2 * static_cast<size_t>(mask_threads()) + 2,
+  MaskStage stage_{mask_threads(), 4 * static_cast<size_t>(mask_threads()) + 4,
                    [this](const TableInfo& t, std::string_view out, uint64_t n, size_t in) {
                      return write_rows(t, out, n, in);
                    }};

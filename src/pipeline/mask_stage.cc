@@ -24,6 +24,7 @@ int mask_threads() {
 MaskStage::MaskStage(int threads, size_t depth, Emit emit)
     : depth_(std::max<size_t>(depth, 1)), emit_(std::move(emit)) {
   for (int i = 0; i < std::max(threads, 1); ++i) workers_.emplace_back([this] { worker(); });
+  emitter_ = std::thread([this] { emitter(); });
 }
 
 MaskStage::~MaskStage() {
@@ -32,7 +33,9 @@ MaskStage::~MaskStage() {
     stopping_ = true;
   }
   work_cv_.notify_all();
+  done_cv_.notify_all();
   for (auto& t : workers_) t.join();
+  emitter_.join();
 }
 
 void MaskStage::worker() {
@@ -55,10 +58,37 @@ void MaskStage::worker() {
   }
 }
 
+void MaskStage::emitter() {
+  for (;;) {
+    std::shared_ptr<Job> job;
+    bool failed;
+    {
+      std::unique_lock lock(mu_);
+      done_cv_.wait(lock,
+                    [&] { return stopping_ || (!in_flight_.empty() && in_flight_.front()->done); });
+      if (stopping_) return;
+      job = in_flight_.front();
+      failed = !failed_.ok();
+    }
+    // After a failure nothing more is emitted; the batches still finishing are let go.
+    Status st;
+    if (!failed) {
+      st = job->status;
+      if (!st.ok()) st = std::move(st).error().context("masking " + job->table->qualified());
+      if (st.ok()) st = emit_(*job->table, job->out, job->rows, job->input_bytes);
+    }
+    {
+      std::lock_guard lock(mu_);
+      in_flight_.pop_front();
+      ++emitted_;
+      if (!st.ok() && failed_.ok()) failed_ = st;
+    }
+    room_cv_.notify_all();
+  }
+}
+
 Status MaskStage::submit(const TableInfo& table, const RowTransform& transform,
                          std::string_view lines, uint64_t rows) {
-  // Make room first: wait for (and emit) the oldest batch while the stage is full.
-  TRY(emit_in_order([this](uint64_t, size_t in_flight) { return in_flight >= depth_; }));
   auto job = std::make_shared<Job>();
   job->table = &table;
   job->transform = &transform;
@@ -66,50 +96,23 @@ Status MaskStage::submit(const TableInfo& table, const RowTransform& transform,
   job->rows = rows;
   job->input_bytes = lines.size();
   {
-    std::lock_guard lock(mu_);
+    // Wait for room: the emitter frees it as it hands batches on.
+    std::unique_lock lock(mu_);
+    room_cv_.wait(lock, [&] { return !failed_.ok() || in_flight_.size() < depth_; });
     TRY(failed_);
     job->seq = next_seq_++;
     in_flight_.push_back(job);
     queue_.push_back(std::move(job));
   }
   work_cv_.notify_one();
-  return emit_in_order([](uint64_t, size_t) { return false; });
+  return {};
 }
 
 Status MaskStage::flush() {
-  uint64_t target;
-  {
-    std::lock_guard lock(mu_);
-    target = next_seq_;
-  }
-  return emit_in_order([target](uint64_t front_seq, size_t) { return front_seq < target; });
-}
-
-Status MaskStage::emit_in_order(
-    const std::function<bool(uint64_t front_seq, size_t in_flight)>& must_wait) {
-  std::lock_guard emitting(emit_mu_);
-  for (;;) {
-    std::shared_ptr<Job> job;
-    {
-      std::unique_lock lock(mu_);
-      TRY(failed_);
-      if (in_flight_.empty()) return {};
-      job = in_flight_.front();
-      if (!job->done) {
-        if (!must_wait(job->seq, in_flight_.size())) return {};
-        done_cv_.wait(lock, [&] { return job->done; });
-      }
-      in_flight_.pop_front();
-    }
-    Status st = job->status;
-    if (!st.ok()) st = std::move(st).error().context("masking " + job->table->qualified());
-    if (st.ok()) st = emit_(*job->table, job->out, job->rows, job->input_bytes);
-    if (!st.ok()) {
-      std::lock_guard lock(mu_);
-      if (failed_.ok()) failed_ = st;
-      return st;
-    }
-  }
+  std::unique_lock lock(mu_);
+  uint64_t target = next_seq_;
+  room_cv_.wait(lock, [&] { return !failed_.ok() || emitted_ >= target; });
+  return failed_;
 }
 
 }  // namespace dbtwin::pipeline

@@ -1,7 +1,10 @@
 // MaskStage: masks row batches on worker threads and hands them on in the order they were
 // submitted. One big table is read by one source worker, and masking it costs more than reading
 // it; this spreads that cost over every core while the dump's bytes stay the same run to run.
-// Memory stays bounded: about `depth` batches are in flight (one more per concurrent submitter).
+// Batches are handed on by a thread of the stage's own, so that a submitter (the source's
+// reader) never waits for what comes after masking (framing, compression, the bridge): it
+// waits only when the stage is full. Memory stays bounded: at most `depth` batches are in
+// flight (plus one being copied in per concurrent submitter).
 #pragma once
 
 #include <condition_variable>
@@ -21,8 +24,8 @@ namespace dbtwin::pipeline {
 
 class MaskStage {
  public:
-  // Receives each masked batch, in submission order, one call at a time: the table, the masked
-  // lines, the row count and the size of the unmasked input.
+  // Receives each masked batch, in submission order, one call at a time on the stage's own
+  // thread: the table, the masked lines, the row count and the size of the unmasked input.
   using Emit = std::function<Status(const TableInfo&, std::string_view masked, uint64_t rows,
                                     size_t input_bytes)>;
 
@@ -31,31 +34,33 @@ class MaskStage {
   MaskStage(const MaskStage&) = delete;
   MaskStage& operator=(const MaskStage&) = delete;
 
-  // Queues a copy of `lines` to be masked by `transform` (which must outlive the stage), and
-  // emits whatever is ready. Blocks while the stage is full. Thread-safe.
+  // Queues a copy of `lines` to be masked by `transform` (which must outlive the stage). Blocks
+  // while the stage is full. The first error of a batch or of an emit is returned here from
+  // then on. Thread-safe.
   Status submit(const TableInfo& table, const RowTransform& transform, std::string_view lines,
                 uint64_t rows);
-  // Emits every batch submitted before this call, waiting for them. Thread-safe.
+  // Waits until every batch submitted before this call is emitted. Thread-safe.
   Status flush();
 
  private:
   struct Job;
-  // Emits finished batches from the front, waiting for the front one while `must_wait` says so.
-  Status emit_in_order(const std::function<bool(uint64_t front_seq, size_t in_flight)>& must_wait);
   void worker();
+  void emitter();  // hands finished batches on, front first
 
   size_t depth_;
   Emit emit_;
-  std::mutex emit_mu_;  // one emitter at a time; taken before mu_, never after
   std::mutex mu_;
-  std::condition_variable work_cv_;
-  std::condition_variable done_cv_;
+  std::condition_variable work_cv_;             // a batch to mask, or stopping
+  std::condition_variable done_cv_;             // a batch masked, or stopping
+  std::condition_variable room_cv_;             // a batch emitted, or a failure
   std::deque<std::shared_ptr<Job>> queue_;      // waiting for a worker
   std::deque<std::shared_ptr<Job>> in_flight_;  // submitted, not yet emitted, in order
   uint64_t next_seq_ = 0;
+  uint64_t emitted_ = 0;  // batches handed on (or let go after a failure)
   bool stopping_ = false;
   Status failed_;
   std::vector<std::thread> workers_;
+  std::thread emitter_;
 };
 
 // The masking threads a dump uses: one per core, at most 8.
