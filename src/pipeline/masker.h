@@ -10,6 +10,7 @@
 
 #include "base/result.h"
 #include "pipeline/dump_model.h"
+#include "pipeline/row_codec.h"
 #include "pipeline/rules.h"
 #include "pipeline/transform/transformer.h"
 
@@ -27,19 +28,27 @@ class TableMasker : public RowTransform {
   // the table for a row with the wrong number of fields or a malformed escape.
   Status apply(std::string_view lines, std::string& out) const override;
 
-  // Transforms one line (without its '\n') and appends it, with '\n', to `out`.
-  Status apply_line(std::string_view line, std::string& out) const;
-
  private:
   TableMasker(const TableInfo& table, RowFormat format,
               std::vector<std::unique_ptr<Transformer>> columns)
       : table_(table.qualified()), format_(format), columns_(std::move(columns)) {
     for (const auto& c : table.columns) names_.push_back(c.name);
+    for (size_t i = 0; i < columns_.size(); ++i)
+      if (columns_[i]) masked_.push_back(i);
   }
+
+  struct Scratch;
+  // Splits the next group of lines from `p` (moved past them) into the scratch's cells.
+  Status split_group(const char*& p, const char* end, Scratch& sc) const;
+  // Masks the group's values of the k-th masked column into the scratch's outputs[k].
+  Status mask_column(size_t k, Scratch& sc) const;
+  // Appends one output, escaped as the row format needs.
+  void append_output(std::string_view raw, Scratch& sc, std::string& out) const;
 
   std::string table_;
   RowFormat format_;
   std::vector<std::unique_ptr<Transformer>> columns_;  // nullptr: copied verbatim
+  std::vector<size_t> masked_;                         // the columns with a transformer
   std::vector<std::string> names_;
 };
 

@@ -4,7 +4,12 @@
 #include "pipeline/row_codec.h"
 #include "base/strings.h"
 
+#include <algorithm>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace dbtwin::pipeline {
 namespace {
@@ -145,6 +150,29 @@ size_t first_special(std::string_view s) {
   return i;
 }
 
+// Bit i set when q[i] (i < n <= 16) is a tab, a newline or a backslash.
+uint32_t special_bits(const char* q, size_t n) {
+#if defined(__SSE2__)
+  if (n == 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                               _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    return static_cast<uint32_t>(_mm_movemask_epi8(hit));
+  }
+#endif
+  uint32_t bits = 0;
+  for (size_t i = 0; i < n; ++i) {
+    char c = q[i];
+    if (c == '\t' || c == '\n' || c == '\\') bits |= 1u << i;
+  }
+  return bits;
+}
+
+Error lone_backslash() {
+  return err(Errc::invalid_argument, "malformed row: the line ends with a lone backslash");
+}
+
 }  // namespace
 
 Result<std::vector<std::string_view>> split_fields(std::string_view line) {
@@ -170,12 +198,65 @@ Status split_fields(std::string_view line, std::vector<std::string_view>& fields
       continue;
     }
     // An escape: skip the escaped byte (it may be a tab) and look again from after it.
-    if (bs + 1 >= end) {
-      return err(Errc::invalid_argument, "malformed row: the line ends with a lone backslash");
-    }
+    if (bs + 1 >= end) return lone_backslash();
     p = bs + 2;
   }
   return {};
+}
+
+Result<const char*> split_line(const char* p, const char* end, LineFields& fields) {
+  size_t k = 0;
+  // Members written one by one into place: a FieldRef built and copied whole comes back through
+  // loads that miss store forwarding.
+  auto add = [&](const char* data, size_t size, bool escaped) {
+    if (k == fields.refs.size()) fields.refs.resize(2 * k + 16);
+    FieldRef& f = fields.refs[k++];
+    f.data = data;
+    f.size = size;
+    f.escaped = escaped;
+  };
+  const char* start = p;
+  bool escaped = false;
+  bool skip_first = false;  // the last block ended in a backslash: this one's first byte is escaped
+  for (const char* q = p; q < end;) {
+    size_t n = std::min<size_t>(16, end - q);
+    uint32_t bits = special_bits(q, n);
+    if (skip_first) {
+      if (q[0] == '\n') return lone_backslash();
+      bits &= ~1u;
+      skip_first = false;
+    }
+    while (bits != 0) {
+      unsigned b = static_cast<unsigned>(__builtin_ctz(bits));
+      bits &= bits - 1;
+      char c = q[b];
+      if (c == '\\') {
+        // An escape pair: the next byte is data, whatever it is, but a newline still ends the
+        // line (as in split_fields, which sees lines already cut at every '\n').
+        escaped = true;
+        if (b + 1 < n) {
+          if (q[b + 1] == '\n') return lone_backslash();
+          bits &= ~(1u << (b + 1));
+        } else if (q + n == end) {
+          return lone_backslash();
+        } else {
+          skip_first = true;
+        }
+      } else if (c == '\t') {
+        add(start, static_cast<size_t>(q + b - start), escaped);
+        start = q + b + 1;
+        escaped = false;
+      } else {
+        add(start, static_cast<size_t>(q + b - start), escaped);
+        fields.count = k;
+        return q + b;
+      }
+    }
+    q += n;
+  }
+  add(start, static_cast<size_t>(end - start), escaped);
+  fields.count = k;
+  return end;
 }
 
 Result<std::optional<std::string>> decode_field(RowFormat format, std::string_view field) {
@@ -189,9 +270,15 @@ Result<std::optional<std::string_view>> decode_field(RowFormat format, std::stri
                                                      std::string& out) {
   const void* bs = std::memchr(field.data(), '\\', field.size());
   if (bs == nullptr) return std::optional<std::string_view>(field);
-  if (field == "\\N") return std::optional<std::string_view>();
   out.clear();
-  out.reserve(field.size());
+  bool has_value = TRY(decode_field_to(format, field, out));
+  if (!has_value) return std::optional<std::string_view>();
+  return std::optional<std::string_view>(out);
+}
+
+Result<bool> decode_field_to(RowFormat format, std::string_view field, std::string& out) {
+  if (field == "\\N") return false;
+  out.reserve(out.size() + field.size());
   size_t i = 0;
   while (i < field.size()) {
     char c = field[i];
@@ -206,7 +293,7 @@ Result<std::optional<std::string_view>> decode_field(RowFormat format, std::stri
     i = format == RowFormat::pg_copy_text ? decode_pg_escape(field, i + 1, out)
                                           : decode_mysql_escape(field, i + 1, out);
   }
-  return std::optional<std::string_view>(out);
+  return true;
 }
 
 void append_field(RowFormat format, std::string& out, std::string_view raw) {
@@ -238,6 +325,13 @@ void append_field(RowFormat format, std::string& out, const std::optional<std::s
 
 void append_null(std::string& out) {
   out.append("\\N");
+}
+
+bool needs_encoding(RowFormat format, std::string_view raw) {
+  for (size_t i = first_special(raw); i < raw.size(); ++i) {
+    if (needs_escape(format, static_cast<unsigned char>(raw[i]))) return true;
+  }
+  return false;
 }
 
 }  // namespace dbtwin::pipeline

@@ -11,7 +11,7 @@
 namespace dbtwin::pipeline::detail {
 namespace {
 
-using Out = Result<std::optional<std::string>>;
+using Out = Result<bool>;
 
 std::string escape_line(std::optional<std::string_view> v) {
   if (!v) return "\\N";
@@ -29,10 +29,9 @@ std::string escape_line(std::optional<std::string_view> v) {
   return out;
 }
 
-std::optional<std::string> unescape_line(std::string_view line) {
-  if (line == "\\N") return std::nullopt;
-  std::string out;
-  out.reserve(line.size());
+// Appends the value `line` stands for to `out`; false for NULL.
+bool unescape_line(std::string_view line, std::string& out) {
+  if (line == "\\N") return false;
   for (size_t i = 0; i < line.size(); ++i) {
     if (line[i] == '\\' && i + 1 < line.size()) {
       ++i;
@@ -41,7 +40,7 @@ std::optional<std::string> unescape_line(std::string_view line) {
       out.push_back(line[i]);
     }
   }
-  return out;
+  return true;
 }
 
 class Command final : public Transformer {
@@ -49,7 +48,11 @@ class Command final : public Transformer {
   Command(const TransformerSpec& s, const MaskKeys& k, std::vector<std::string> argv)
       : Transformer(s, k), argv_(std::move(argv)) {}
 
-  Out apply(std::optional<std::string_view> value) const override {
+  Out transform_to(std::string_view v, std::string& out) const override { return exchange(v, out); }
+  Out null_to(std::string& out) const override { return exchange(std::nullopt, out); }
+
+ private:
+  Out exchange(std::optional<std::string_view> value, std::string& out) const {
     std::lock_guard lock(mu_);  // one child answers values in order
     if (!child_) {
       // Started on first use, so that checking a rules file starts nothing.
@@ -59,11 +62,9 @@ class Command final : public Transformer {
     }
     auto answer = child_->exchange(escape_line(value));
     if (!answer.ok()) return std::move(answer).error().context("transformer command");
-    return unescape_line(*answer);
+    return unescape_line(*answer, out);
   }
-  Out transform(std::string_view v) const override { return apply(v); }
 
- private:
   std::vector<std::string> argv_;
   mutable std::mutex mu_;
   mutable std::optional<os::Coprocess> child_;

@@ -13,6 +13,13 @@
 
 namespace dbtwin::pipeline {
 
+// One value for permute_many: digits[i] < radices[i] <= 256, for i < n.
+struct FpeValue {
+  uint32_t* digits;
+  const uint32_t* radices;
+  size_t n;
+};
+
 class FormatCipher {
  public:
   // `tweak` separates domains (the transformer's name): the same key gives unrelated
@@ -24,6 +31,9 @@ class FormatCipher {
   // position by position modulo that position's radix, to one half from the other: each round
   // is invertible, so the whole is a bijection on the mixed-radix domain without cycle-walking.
   void permute(std::vector<uint32_t>& digits, const std::vector<uint32_t>& radices) const;
+  // permute() on each of `count` values, all at once: the values go through each round together,
+  // so that the round hashes of different values fill the lanes of sip::hash128_words_x8.
+  void permute_many(const FpeValue* values, size_t count) const;
 
  private:
   ShortPrf prf_;  // the round function's PRF, keyed for this tweak

@@ -14,7 +14,7 @@
 namespace dbtwin::pipeline::detail {
 namespace {
 
-using Out = Result<std::optional<std::string>>;
+using Out = Result<bool>;
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
@@ -41,17 +41,39 @@ class Identifier : public Transformer {
 class Phone final : public Identifier {
  public:
   using Identifier::Identifier;
-  Out transform(std::string_view v) const override {
-    if (unique()) return std::optional<std::string>(permute_shape(v, CharSet::digits, cipher_));
-    Rng rng = rng_for(v);
-    return std::optional<std::string>(randomize_shape(v, CharSet::digits, rng));
+  Out transform_to(std::string_view v, std::string& out) const override {
+    if (!unique()) return transform_with_rng_for(v, out);
+    permute_shape_to(v, CharSet::digits, cipher_, out);
+    return true;
+  }
+  Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
+    if (!unique()) return mask_batch_seeded(in, out);
+    permute_values(in, CharSet::digits, cipher_, out);
+    return {};
+  }
+  Out transform_seeded(std::string_view v, Rng& rng, std::string& out) const override {
+    randomize_shape_to(v, CharSet::digits, rng, out);
+    return true;
   }
 };
 
 class CreditCard final : public Identifier {
  public:
   using Identifier::Identifier;
-  Out transform(std::string_view v) const override {
+  Out transform_to(std::string_view v, std::string& result) const override {
+    if (!unique()) return transform_with_rng_for(v, result);
+    return card(v, nullptr, result);  // unique mode draws nothing
+  }
+  Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
+    return unique() ? Transformer::mask_batch(in, out) : mask_batch_seeded(in, out);
+  }
+  Out transform_seeded(std::string_view v, Rng& rng, std::string& result) const override {
+    return card(v, &rng, result);
+  }
+
+ private:
+  // `rng`: the generator of the non-unique mode (nullptr in unique mode).
+  Out card(std::string_view v, Rng* rng, std::string& result) const {
     // Per-thread scratch: this runs once per card in a dump, and allocations showed in profiles.
     thread_local std::vector<size_t> pos;
     thread_local std::vector<uint32_t> digits;
@@ -59,13 +81,16 @@ class CreditCard final : public Identifier {
     for (size_t i = 0; i < v.size(); ++i) {
       if (is_digit(v[i])) pos.push_back(i);
     }
-    std::string out(v);
+    size_t at = result.size();
     if (pos.size() < 2) {
       if (unique()) return not_a("a card number", v);
-      out = std::string(16, '0');  // nothing to keep: a plain 16-digit number
+      result.append(16, '0');  // nothing to keep: a plain 16-digit number
       pos.clear();
       for (size_t i = 0; i < 16; ++i) pos.push_back(i);
+    } else {
+      result.append(v);
     }
+    char* out = result.data() + at;
     size_t n = pos.size() - 1;  // the last digit is the check digit
     digits.resize(n);
     if (unique()) {
@@ -74,23 +99,22 @@ class CreditCard final : public Identifier {
       tens.assign(n, 10);
       cipher_.permute(digits, tens);
     } else {
-      Rng rng = rng_for(v);
       for (size_t i = 0; i < n; ++i) {
-        digits[i] = static_cast<uint32_t>(i == 0 ? 1 + rng.below(9) : rng.below(10));
+        digits[i] = static_cast<uint32_t>(i == 0 ? 1 + rng->below(9) : rng->below(10));
       }
     }
     thread_local std::string payload;
     payload.resize(n);
     for (size_t i = 0; i < n; ++i) out[pos[i]] = payload[i] = static_cast<char>('0' + digits[i]);
     out[pos.back()] = luhn_check_digit(payload);
-    return std::optional<std::string>(std::move(out));
+    return true;
   }
 };
 
 class Iban final : public Identifier {
  public:
   using Identifier::Identifier;
-  Out transform(std::string_view v) const override {
+  Out transform_to(std::string_view v, std::string& result) const override {
     std::vector<size_t> pos;  // the letters and digits; anything else is a separator
     for (size_t i = 0; i < v.size(); ++i) {
       if (is_alnum(v[i])) pos.push_back(i);
@@ -100,7 +124,7 @@ class Iban final : public Identifier {
                  is_digit(v[pos[3]]);
     if (!valid) {
       if (unique()) return not_a("an IBAN", v);
-      return transform("DE00000000000000000000");  // unrecognised: a German-shaped IBAN
+      return transform_to("DE00000000000000000000", result);  // unrecognised: German-shaped
     }
     std::string bban;
     for (size_t i = 4; i < pos.size(); ++i) bban.push_back(v[pos[i]]);
@@ -116,16 +140,22 @@ class Iban final : public Identifier {
     out[pos[2]] = check[0];
     out[pos[3]] = check[1];
     for (size_t i = 4; i < pos.size(); ++i) out[pos[i]] = bban[i - 4];
-    return std::optional<std::string>(std::move(out));
+    result.append(out);
+    return true;
   }
 };
 
 class Uuid final : public Identifier {
  public:
   using Identifier::Identifier;
-  Out transform(std::string_view v) const override {
-    if (unique()) return permuted(v);
-    Rng rng = rng_for(v);
+  Out transform_to(std::string_view v, std::string& result) const override {
+    if (unique()) return permuted(v, result);
+    return transform_with_rng_for(v, result);
+  }
+  Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
+    return unique() ? Transformer::mask_batch(in, out) : mask_batch_seeded(in, out);
+  }
+  Out transform_seeded(std::string_view v, Rng& rng, std::string& result) const override {
     std::string hex = randomize_shape(std::string(32, '0'), CharSet::hex, rng);
     hex[12] = '4';                   // version 4
     hex[16] = "89ab"[rng.below(4)];  // RFC 4122 variant
@@ -136,11 +166,12 @@ class Uuid final : public Identifier {
     if (upper) {
       for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
-    return std::optional<std::string>(std::move(out));
+    result.append(out);
+    return true;
   }
 
  private:
-  Out permuted(std::string_view v) const {
+  Out permuted(std::string_view v, std::string& result) const {
     size_t hex_count = 0;
     for (char c : v) {
       if (std::isxdigit(static_cast<unsigned char>(c))) {
@@ -174,26 +205,40 @@ class Uuid final : public Identifier {
       if (upper && !lower) out[i] = static_cast<char>(std::toupper(c));
       if (!upper) out[i] = static_cast<char>(std::tolower(c));
     }
-    return std::optional<std::string>(std::move(out));
+    result.append(out);
+    return true;
   }
 };
 
 // Dotted-quad text for an IPv4 address; glibc's inet_ntop goes through snprintf, which was most
 // of this transformer's time.
-std::string ipv4_text(const unsigned char b[4]) {
+void append_ipv4(std::string& out, const unsigned char b[4]) {
   char text[16];
   char* p = text;
   for (int i = 0; i < 4; ++i) {
     if (i > 0) *p++ = '.';
     p = std::to_chars(p, text + sizeof text, b[i]).ptr;
   }
-  return std::string(text, p);
+  out.append(text, p);
 }
 
 class Ip final : public Identifier {
  public:
   using Identifier::Identifier;
-  Out transform(std::string_view v) const override {
+  Out transform_to(std::string_view v, std::string& out) const override {
+    if (!unique()) return transform_with_rng_for(v, out);
+    return address(v, nullptr, out);  // unique mode draws nothing
+  }
+  Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
+    return unique() ? Transformer::mask_batch(in, out) : mask_batch_seeded(in, out);
+  }
+  Out transform_seeded(std::string_view v, Rng& rng, std::string& out) const override {
+    return address(v, &rng, out);
+  }
+
+ private:
+  // `rng`: the generator of the non-unique mode (nullptr in unique mode).
+  Out address(std::string_view v, Rng* rng, std::string& out) const {
     // A CIDR suffix (PostgreSQL inet/cidr) is kept; only the address changes.
     size_t slash = v.find('/');
     std::string_view addr = v.substr(0, slash);
@@ -224,12 +269,16 @@ class Ip final : public Identifier {
       cipher_.permute(digits, std::vector<uint32_t>(len, 256));
       for (size_t i = 0; i < len; ++i) bytes[i] = static_cast<unsigned char>(digits[i]);
     } else {
-      Rng rng = rng_for(v);
-      for (size_t i = 0; i < len; ++i) bytes[i] = static_cast<unsigned char>(rng.below(256));
+      for (size_t i = 0; i < len; ++i) bytes[i] = static_cast<unsigned char>(rng->below(256));
     }
-    if (family == AF_INET) return std::optional<std::string>(ipv4_text(bytes).append(suffix));
-    if (inet_ntop(family, bytes, text, sizeof text) == nullptr) return not_a("an IP address", v);
-    return std::optional<std::string>(std::string(text).append(suffix));
+    if (family == AF_INET) {
+      append_ipv4(out, bytes);
+    } else {
+      if (inet_ntop(family, bytes, text, sizeof text) == nullptr) return not_a("an IP address", v);
+      out.append(text);
+    }
+    out.append(suffix);
+    return true;
   }
 };
 

@@ -7,7 +7,7 @@
 namespace dbtwin::pipeline::detail {
 namespace {
 
-using Out = Result<std::optional<std::string>>;
+using Out = Result<bool>;
 using Json = nlohmann::ordered_json;
 
 struct Step {
@@ -59,7 +59,7 @@ class JsonPath final : public Transformer {
            std::unique_ptr<Transformer> inner)
       : Transformer(s, k), steps_(std::move(steps)), inner_(std::move(inner)) {}
 
-  Out transform(std::string_view v) const override {
+  Out transform_to(std::string_view v, std::string& out) const override {
     Json doc = Json::parse(v, nullptr, false);
     if (doc.is_discarded()) {
       return err(Errc::invalid_argument, "transformer json-path: a value ({} bytes) is not JSON",
@@ -67,8 +67,8 @@ class JsonPath final : public Transformer {
     }
     bool changed = false;
     TRY(walk(doc, 0, changed));
-    if (!changed) return std::optional<std::string>(v);
-    return std::optional<std::string>(doc.dump());
+    out.append(changed ? std::string_view(doc.dump()) : v);
+    return true;
   }
 
  private:

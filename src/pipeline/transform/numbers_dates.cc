@@ -12,7 +12,7 @@
 namespace dbtwin::pipeline::detail {
 namespace {
 
-using Out = Result<std::optional<std::string>>;
+using Out = Result<bool>;
 namespace chr = std::chrono;
 
 bool digits_at(std::string_view v, size_t pos, size_t n) {
@@ -42,10 +42,10 @@ std::optional<chr::sys_days> leading_date(std::string_view v) {
   return chr::sys_days(ymd);
 }
 
-std::string format_day(chr::sys_days d, char sep) {
+void append_day(std::string& out, chr::sys_days d, char sep) {
   chr::year_month_day ymd(d);
-  return fmt::format("{:04d}{}{:02d}{}{:02d}", static_cast<int>(ymd.year()), sep,
-                     static_cast<unsigned>(ymd.month()), sep, static_cast<unsigned>(ymd.day()));
+  fmt::format_to(std::back_inserter(out), "{:04d}{}{:02d}{}{:02d}", static_cast<int>(ymd.year()),
+                 sep, static_cast<unsigned>(ymd.month()), sep, static_cast<unsigned>(ymd.day()));
 }
 
 struct Decimal {
@@ -77,8 +77,13 @@ class Noise final : public Transformer {
         std::optional<double> max, int64_t days)
       : Transformer(s, k), spread_(spread), min_(min), max_(max), days_(days) {}
 
-  Out transform(std::string_view v) const override {
-    Rng rng = rng_for(v);
+  Out transform_to(std::string_view v, std::string& out) const override {
+    return transform_with_rng_for(v, out);
+  }
+  Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
+    return mask_batch_seeded(in, out);
+  }
+  Out transform_seeded(std::string_view v, Rng& rng, std::string& out) const override {
     if (auto d = parse_decimal(v)) {
       double x = d->value + d->value * spread_ * (2 * rng.unit() - 1);
       if (min_) x = std::max(x, *min_);
@@ -89,13 +94,18 @@ class Noise final : public Transformer {
       char* end = std::to_chars(text.data(), text.data() + text.size(), x, std::chars_format::fixed,
                                 d->decimals)
                       .ptr;
-      std::string out(text.data(), end);
-      if (out.find_first_not_of("-0.") == std::string::npos && out[0] == '-') out.erase(0, 1);
-      return std::optional<std::string>(std::move(out));
+      std::string_view number(text.data(), end - text.data());
+      // A result that rounds to zero loses its sign: "-0.00" would not read back as it was.
+      if (number[0] == '-' && number.find_first_not_of("-0.") == std::string_view::npos)
+        number.remove_prefix(1);
+      out.append(number);
+      return true;
     }
     if (auto day = leading_date(v)) {
       chr::sys_days moved = *day + chr::days(rng.between(-days_, days_));
-      return std::optional<std::string>(format_day(moved, v[4]) + std::string(v.substr(10)));
+      append_day(out, moved, v[4]);
+      out.append(v.substr(10));
+      return true;
     }
     return err(Errc::invalid_argument,
                "transformer noise: a value ({} bytes) is neither a number nor a date", v.size());
@@ -112,14 +122,22 @@ class RandomDate final : public Transformer {
   RandomDate(const TransformerSpec& s, const MaskKeys& k, chr::sys_days min, chr::sys_days max)
       : Transformer(s, k), min_(min), max_(max) {}
 
-  Out transform(std::string_view v) const override {
-    Rng rng = rng_for(v);
+  Out transform_to(std::string_view v, std::string& out) const override {
+    return transform_with_rng_for(v, out);
+  }
+  Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
+    return mask_batch_seeded(in, out);
+  }
+  Out transform_seeded(std::string_view v, Rng& rng, std::string& out) const override {
     int64_t span = (max_ - min_).count();
     chr::sys_days day = min_ + chr::days(rng.between(0, span));
-    if (!leading_date(v)) return std::optional<std::string>(format_day(day, '-'));
+    if (!leading_date(v)) {
+      append_day(out, day, '-');
+      return true;
+    }
     // The date is replaced; a following time keeps its layout with new digits in valid ranges
     // (hours < 24, minutes and seconds < 60); a time zone or anything else is kept.
-    std::string out = format_day(day, v[4]);
+    append_day(out, day, v[4]);
     std::string_view rest = v.substr(10);
     if (rest.size() >= 6 && (rest[0] == ' ' || rest[0] == 'T') && digits_at(rest, 1, 2) &&
         rest[3] == ':' && digits_at(rest, 4, 2)) {
@@ -137,7 +155,7 @@ class RandomDate final : public Transformer {
       }
     }
     out += rest;
-    return std::optional<std::string>(std::move(out));
+    return true;
   }
 
  private:

@@ -2,6 +2,7 @@
 // countries and companies. Deterministic mode picks from the lists with the keyed generator, so
 // the same input always gets the same fake value.
 #include <cctype>
+#include <charconv>
 
 #include "pipeline/transform/fake_data.h"
 #include "pipeline/transform/families.h"
@@ -11,27 +12,38 @@
 namespace dbtwin::pipeline::detail {
 namespace {
 
-using Out = Result<std::optional<std::string>>;
+using Out = Result<bool>;
 using List = std::vector<std::string>;
 
 const std::string& pick(const List& list, Rng& rng) {
   return list[rng.below(list.size())];
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+void append_lower(std::string& out, std::string_view s) {
+  for (char c : s) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
 }
 
-// A transformer whose output is a function of a generator seeded by the value.
+void append_number(std::string& out, int64_t n) {
+  char text[24];
+  out.append(text, std::to_chars(text, text + sizeof text, n).ptr);
+}
+
+// A transformer whose output is a function of a generator seeded by the value: `make(rng, out)`
+// appends it.
 template <typename Make>
 class Picker final : public Transformer {
  public:
   Picker(const TransformerSpec& s, const MaskKeys& k, Make make)
       : Transformer(s, k), make_(std::move(make)) {}
-  Out transform(std::string_view v) const override {
-    Rng rng = rng_for(v);
-    return std::optional<std::string>(make_(rng));
+  Out transform_to(std::string_view v, std::string& out) const override {
+    return transform_with_rng_for(v, out);
+  }
+  Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
+    return mask_batch_seeded(in, out);
+  }
+  Out transform_seeded(std::string_view, Rng& rng, std::string& out) const override {
+    make_(rng, out);
+    return true;
   }
 
  private:
@@ -51,21 +63,32 @@ class PermuteOrPick final : public Transformer {
  public:
   PermuteOrPick(const TransformerSpec& s, const MaskKeys& k, Make make)
       : Transformer(s, k), cipher_(k.key, s.name), make_(std::move(make)) {}
-  Out transform(std::string_view v) const override {
-    if (unique()) return std::optional<std::string>(permute(v));
-    Rng rng = rng_for(v);
-    return std::optional<std::string>(make_(v, rng));
+  Out transform_to(std::string_view v, std::string& out) const override {
+    if (!unique()) return transform_with_rng_for(v, out);
+    permute(v, out);
+    return true;
+  }
+  Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
+    if (!unique()) return mask_batch_seeded(in, out);
+    // As permute() below, for the whole batch at once.
+    permute_values(in, CharSet::alnum, cipher_, out,
+                   name() == "email" ? std::optional<char>('@') : std::nullopt);
+    return {};
+  }
+  Out transform_seeded(std::string_view, Rng& rng, std::string& out) const override {
+    make_(rng, out);
+    return true;
   }
 
  private:
-  std::string permute(std::string_view v) const {
-    if (name() != "email") return permute_shape(v, CharSet::alnum, cipher_);
+  void permute(std::string_view v, std::string& out) const {
+    if (name() != "email") return permute_shape_to(v, CharSet::alnum, cipher_, out);
     // The domain is kept: distinct addresses differ in the local part or in the domain, and
     // the permutation is a bijection on local parts, so they stay distinct.
     size_t at = v.rfind('@');
-    if (at == std::string_view::npos) return permute_shape(v, CharSet::alnum, cipher_);
-    std::string out = permute_shape(v.substr(0, at), CharSet::alnum, cipher_);
-    return out.append(v.substr(at));
+    if (at == std::string_view::npos) return permute_shape_to(v, CharSet::alnum, cipher_, out);
+    permute_shape_to(v.substr(0, at), CharSet::alnum, cipher_, out);
+    out.append(v.substr(at));
   }
   FormatCipher cipher_;
   Make make_;
@@ -80,58 +103,64 @@ Result<TransformerPtr> permute_or_pick(const TransformerSpec& s, const MaskKeys&
 
 }  // namespace
 
+// The draws of each generator below come in a fixed order (the order of the output's parts):
+// changing it would change every deterministic mask made with the same secret.
+
 Result<TransformerPtr> make_first_name(const TransformerSpec& s, const MaskKeys& k) {
-  return picker(s, k, [](Rng& r) { return pick(fake::first_names(), r); });
+  return picker(s, k, [](Rng& r, std::string& out) { out.append(pick(fake::first_names(), r)); });
 }
 
 Result<TransformerPtr> make_last_name(const TransformerSpec& s, const MaskKeys& k) {
-  return picker(s, k, [](Rng& r) { return pick(fake::last_names(), r); });
+  return picker(s, k, [](Rng& r, std::string& out) { out.append(pick(fake::last_names(), r)); });
 }
 
 Result<TransformerPtr> make_full_name(const TransformerSpec& s, const MaskKeys& k) {
-  return picker(s, k, [](Rng& r) {
-    std::string first = pick(fake::first_names(), r);
-    return first + " " + pick(fake::last_names(), r);
+  return picker(s, k, [](Rng& r, std::string& out) {
+    out.append(pick(fake::first_names(), r)).append(" ");
+    out.append(pick(fake::last_names(), r));
   });
 }
 
 Result<TransformerPtr> make_city(const TransformerSpec& s, const MaskKeys& k) {
-  return picker(s, k, [](Rng& r) { return pick(fake::cities(), r); });
+  return picker(s, k, [](Rng& r, std::string& out) { out.append(pick(fake::cities(), r)); });
 }
 
 Result<TransformerPtr> make_country(const TransformerSpec& s, const MaskKeys& k) {
-  return picker(s, k, [](Rng& r) { return pick(fake::countries(), r); });
+  return picker(s, k, [](Rng& r, std::string& out) { out.append(pick(fake::countries(), r)); });
 }
 
 Result<TransformerPtr> make_address(const TransformerSpec& s, const MaskKeys& k) {
-  return picker(s, k, [](Rng& r) {
-    int64_t number = r.between(1, 999);
-    return fmt::format("{} {}", number, pick(fake::streets(), r));
+  return picker(s, k, [](Rng& r, std::string& out) {
+    append_number(out, r.between(1, 999));
+    out.append(" ").append(pick(fake::streets(), r));
   });
 }
 
 Result<TransformerPtr> make_company(const TransformerSpec& s, const MaskKeys& k) {
-  return picker(s, k, [](Rng& r) {
-    std::string out = pick(fake::company_words(), r);
-    out.append(" ").append(pick(fake::company_kinds(), r));
-    return out.append(" ").append(pick(fake::company_suffixes(), r));
+  return picker(s, k, [](Rng& r, std::string& out) {
+    out.append(pick(fake::company_words(), r)).append(" ");
+    out.append(pick(fake::company_kinds(), r)).append(" ");
+    out.append(pick(fake::company_suffixes(), r));
   });
 }
 
 Result<TransformerPtr> make_email(const TransformerSpec& s, const MaskKeys& k) {
-  return permute_or_pick(s, k, [](std::string_view, Rng& r) {
-    std::string first = lower(pick(fake::first_names(), r));
-    std::string last = lower(pick(fake::last_names(), r));
-    int64_t n = r.between(1, 999);
-    return fmt::format("{}.{}{}@{}", first, last, n, pick(fake::email_domains(), r));
+  return permute_or_pick(s, k, [](Rng& r, std::string& out) {
+    append_lower(out, pick(fake::first_names(), r));
+    out.push_back('.');
+    append_lower(out, pick(fake::last_names(), r));
+    append_number(out, r.between(1, 999));
+    out.push_back('@');
+    out.append(pick(fake::email_domains(), r));
   });
 }
 
 Result<TransformerPtr> make_username(const TransformerSpec& s, const MaskKeys& k) {
-  return permute_or_pick(s, k, [](std::string_view, Rng& r) {
-    std::string first = lower(pick(fake::first_names(), r));
-    std::string last = lower(pick(fake::last_names(), r));
-    return fmt::format("{}{}{}", first, last.substr(0, 1), r.between(10, 9999));
+  return permute_or_pick(s, k, [](Rng& r, std::string& out) {
+    append_lower(out, pick(fake::first_names(), r));
+    const std::string& last = pick(fake::last_names(), r);
+    append_lower(out, std::string_view(last).substr(0, 1));
+    append_number(out, r.between(10, 9999));
   });
 }
 

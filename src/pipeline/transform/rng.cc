@@ -1,7 +1,10 @@
 #include "pipeline/transform/rng.h"
 
+#include "pipeline/transform/siphash_many.h"
+
 #include <sodium.h>
 
+#include <bit>
 #include <cstring>
 
 namespace dbtwin::pipeline {
@@ -22,6 +25,14 @@ Rng::Rng(const unsigned char* seed32) {
 }
 
 Rng Rng::from_seed16(const unsigned char* seed16) {
+  // The words as memcpy gave them before from_seed_words existed: native byte order.
+  uint64_t w0, w1;
+  std::memcpy(&w0, seed16, 8);
+  std::memcpy(&w1, seed16 + 8, 8);
+  return from_seed_words(w0, w1);
+}
+
+Rng Rng::from_seed_words(uint64_t w0, uint64_t w1) {
   // The seed is already pseudo-random: its halves fill two words, and splitmix64's finalizer of
   // each (with distinct constants) the other two.
   auto mix = [](uint64_t z) {
@@ -29,12 +40,10 @@ Rng Rng::from_seed16(const unsigned char* seed16) {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
   };
-  uint64_t w[4];
-  std::memcpy(&w[0], seed16, 8);
-  std::memcpy(&w[1], seed16 + 8, 8);
-  w[2] = mix(w[0] ^ 0x9e3779b97f4a7c15ULL);
-  w[3] = mix(w[1] ^ 0x3c6ef372fe94f82aULL);
-  return Rng(reinterpret_cast<const unsigned char*>(w));
+  Rng r;
+  r.s_ = {w0, w1, mix(w0 ^ 0x9e3779b97f4a7c15ULL), mix(w1 ^ 0x3c6ef372fe94f82aULL)};
+  if ((r.s_[0] | r.s_[1] | r.s_[2] | r.s_[3]) == 0) r.s_[0] = 0x9e3779b97f4a7c15ULL;
+  return r;
 }
 
 uint64_t Rng::next() {
@@ -98,23 +107,38 @@ Rng keyed_rng(const MaskKey& key, std::initializer_list<std::string_view> parts)
 ShortPrf::ShortPrf(const MaskKey& key, std::string_view domain) {
   unsigned char full[32];
   keyed_hash(key, {"prf", domain}, full);
-  std::memcpy(subkey_.data(), full, subkey_.size());
+  key_ = sip::key_of(full);  // the first 16 bytes
 }
 
 void ShortPrf::hash(std::string_view data, unsigned char out[16]) const {
-  crypto_shorthash_siphashx24(out, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-                              subkey_.data());
+  sip::hash128(key_, data, out);
 }
 
 Rng ShortPrf::rng(std::string_view data) const {
+  uint64_t h[2];
+  hash(data, h);
+  return rng_from_hash(h);
+}
+
+Rng ShortPrf::rng_from_hash(const uint64_t h[2]) {
+  // from_seed16 read the output bytes in native order; on a little-endian machine that is h.
+  if constexpr (std::endian::native == std::endian::little) return Rng::from_seed_words(h[0], h[1]);
   unsigned char seed[16];
-  hash(data, seed);
+  sip::store_le64(seed, h[0]);
+  sip::store_le64(seed + 8, h[1]);
   return Rng::from_seed16(seed);
 }
 
+void ShortPrf::hash_many(const std::string_view* data, size_t n, uint64_t (*out)[2]) const {
+  sip::hash128_many(key_, data, n, out);
+}
+
 ShortPrf ShortPrf::derive(std::string_view data) const {
+  // The subkey is the 16 output bytes, as the key bytes are read.
   ShortPrf out;
-  hash(data, out.subkey_.data());
+  uint64_t h[2];
+  hash(data, h);
+  out.key_ = {h[0], h[1]};
   return out;
 }
 

@@ -7,6 +7,8 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "pipeline/transform/siphash.h"
+
 namespace dbtwin::pipeline {
 
 using MaskKey = std::array<unsigned char, 32>;
@@ -17,6 +19,8 @@ class Rng {
   explicit Rng(const unsigned char* seed32);
   // Seeds from 16 bytes (a SipHash-128 output), spread over the state by splitmix64.
   static Rng from_seed16(const unsigned char* seed16);
+  // The same from the two little-endian words of those 16 bytes.
+  static Rng from_seed_words(uint64_t w0, uint64_t w1);
 
   uint64_t next();
   // Uniform in [0, n); n must be > 0.
@@ -27,6 +31,7 @@ class Rng {
   double unit();
 
  private:
+  Rng() = default;
   std::array<uint64_t, 4> s_{};
 };
 
@@ -46,15 +51,25 @@ class ShortPrf {
   ShortPrf(const MaskKey& key, std::string_view domain);
   // 16 bytes of PRF output for `data`.
   void hash(std::string_view data, unsigned char out[16]) const;
+  // The same 16 bytes as two little-endian words (first eight bytes, last eight).
+  void hash(std::string_view data, uint64_t out[2]) const { sip::hash128(key_, data, out); }
+  // The same for a message packed into words (see sip::hash128_words).
+  void hash_words(const uint64_t* words, size_t len, uint64_t out[2]) const {
+    sip::hash128_words(key_, words, len, out);
+  }
+  // hash(data[i], out[i]) for i < n, eight at a time (sip::hash128_many).
+  void hash_many(const std::string_view* data, size_t n, uint64_t (*out)[2]) const;
   // A generator seeded by hash(data).
   Rng rng(std::string_view data) const;
+  // The generator rng(data) is, from hash(data) computed already (as words).
+  static Rng rng_from_hash(const uint64_t h[2]);
   // The PRF keyed by hash(data): a keyed family of PRFs, one per `data`, whose later inputs need
   // not repeat `data` (the Feistel rounds of one value shape hash a few bytes each, not 20).
   ShortPrf derive(std::string_view data) const;
 
  private:
   ShortPrf() = default;
-  std::array<unsigned char, 16> subkey_{};
+  sip::Key key_;  // SipHash-2-4's 16-byte key, as two words
 };
 
 // A generator drawn from this thread's generator, itself seeded once from the kernel.

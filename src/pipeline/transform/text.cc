@@ -9,21 +9,33 @@
 namespace dbtwin::pipeline::detail {
 namespace {
 
-using Out = Result<std::optional<std::string>>;
+using Out = Result<bool>;
 
 class Transient final : public Transformer {
  public:
   using Transformer::Transformer;
-  Out transform(std::string_view v) const override { return std::optional<std::string>(v); }
+  Out transform_to(std::string_view v, std::string& out) const override {
+    out.append(v);
+    return true;
+  }
 };
 
 class Random final : public Transformer {
  public:
   Random(const TransformerSpec& s, const MaskKeys& k) : Transformer(s, k), cipher_(k.key, s.name) {}
-  Out transform(std::string_view v) const override {
-    if (unique()) return std::optional<std::string>(permute_shape(v, CharSet::alnum, cipher_));
-    Rng rng = rng_for(v);
-    return std::optional<std::string>(randomize_shape(v, CharSet::alnum, rng));
+  Out transform_to(std::string_view v, std::string& out) const override {
+    if (!unique()) return transform_with_rng_for(v, out);
+    permute_shape_to(v, CharSet::alnum, cipher_, out);
+    return true;
+  }
+  Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
+    if (!unique()) return mask_batch_seeded(in, out);
+    permute_values(in, CharSet::alnum, cipher_, out);
+    return {};
+  }
+  Out transform_seeded(std::string_view v, Rng& rng, std::string& out) const override {
+    randomize_shape_to(v, CharSet::alnum, rng, out);
+    return true;
   }
 
  private:
@@ -33,13 +45,19 @@ class Random final : public Transformer {
 class KeepFirstChar final : public Transformer {
  public:
   using Transformer::Transformer;
-  Out transform(std::string_view v) const override {
+  Out transform_to(std::string_view v, std::string& out) const override {
+    return transform_with_rng_for(v, out);
+  }
+  Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
+    return mask_batch_seeded(in, out);
+  }
+  Out transform_seeded(std::string_view v, Rng& rng, std::string& out) const override {
     auto cps = code_points(v);
-    if (cps.empty()) return std::optional<std::string>("");
+    if (cps.empty()) return true;
     size_t first = cps[0].size();
-    Rng rng = rng_for(v);
-    return std::optional<std::string>(std::string(v.substr(0, first)) +
-                                      randomize_shape(v.substr(first), CharSet::alnum, rng));
+    out.append(v.substr(0, first));
+    randomize_shape_to(v.substr(first), CharSet::alnum, rng, out);
+    return true;
   }
 };
 
@@ -49,14 +67,13 @@ class Redacted final : public Transformer {
  public:
   Redacted(const TransformerSpec& s, const MaskKeys& k, std::string ch, int64_t width, int64_t keep)
       : Transformer(s, k), ch_(std::move(ch)), width_(width), keep_(keep) {}
-  Out transform(std::string_view v) const override {
+  Out transform_to(std::string_view v, std::string& out) const override {
     auto cps = code_points(v);
     size_t keep = cps.size() > static_cast<size_t>(keep_) ? static_cast<size_t>(keep_) : 0;
-    std::string out;
     for (size_t i = 0; i < keep; ++i) out.append(cps[i]);
     size_t width = width_ >= 0 ? static_cast<size_t>(width_) : cps.size() - keep;
     for (size_t i = 0; i < width; ++i) out.append(ch_);
-    return std::optional<std::string>(std::move(out));
+    return true;
   }
 
  private:
@@ -71,16 +88,15 @@ class Mask final : public Transformer {
  public:
   Mask(const TransformerSpec& s, const MaskKeys& k, std::string ch, size_t first, size_t last)
       : Transformer(s, k), ch_(std::move(ch)), first_(first), last_(last) {}
-  Out transform(std::string_view v) const override {
+  Out transform_to(std::string_view v, std::string& out) const override {
     auto cps = code_points(v);
     size_t first = first_, last = last_;
     if (first + last >= cps.size()) first = last = 0;
-    std::string out;
     for (size_t i = 0; i < cps.size(); ++i) {
       bool kept = i < first || i >= cps.size() - last;
-      out.append(kept ? std::string(cps[i]) : ch_);
+      out.append(kept ? cps[i] : std::string_view(ch_));
     }
-    return std::optional<std::string>(std::move(out));
+    return true;
   }
 
  private:
@@ -91,16 +107,19 @@ class Mask final : public Transformer {
 class Null final : public Transformer {
  public:
   using Transformer::Transformer;
-  Out apply(std::optional<std::string_view>) const override { return std::optional<std::string>(); }
-  Out transform(std::string_view) const override { return std::optional<std::string>(); }
+  Out transform_to(std::string_view, std::string&) const override { return false; }
 };
 
 class Constant final : public Transformer {
  public:
   Constant(const TransformerSpec& s, const MaskKeys& k, std::optional<std::string> value)
       : Transformer(s, k), value_(std::move(value)) {}
-  Out apply(std::optional<std::string_view>) const override { return value_; }
-  Out transform(std::string_view) const override { return value_; }
+  Out null_to(std::string& out) const override {
+    if (!value_) return false;
+    out.append(*value_);
+    return true;
+  }
+  Out transform_to(std::string_view, std::string& out) const override { return null_to(out); }
 
  private:
   std::optional<std::string> value_;
@@ -112,16 +131,15 @@ class Hash final : public Transformer {
  public:
   Hash(const TransformerSpec& s, const MaskKeys& k, size_t length)
       : Transformer(s, k), length_(length) {}
-  Out transform(std::string_view v) const override {
+  Out transform_to(std::string_view v, std::string& out) const override {
     unsigned char digest[64];
     digest64(v, digest);
     static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
     for (size_t i = 0; i < length_; ++i) {
       unsigned char b = digest[i / 2];
       out.push_back(kHex[i % 2 == 0 ? b >> 4 : b & 0xf]);
     }
-    return std::optional<std::string>(std::move(out));
+    return true;
   }
 
  private:
@@ -139,10 +157,9 @@ class RegexReplace final : public Transformer {
  public:
   RegexReplace(const TransformerSpec& s, const MaskKeys& k, std::regex re, std::string repl)
       : Transformer(s, k), re_(std::move(re)), repl_(std::move(repl)) {}
-  Out transform(std::string_view v) const override {
-    std::string out;
+  Out transform_to(std::string_view v, std::string& out) const override {
     std::regex_replace(std::back_inserter(out), v.begin(), v.end(), re_, repl_);
-    return std::optional<std::string>(std::move(out));
+    return true;
   }
 
  private:

@@ -103,16 +103,38 @@ Scratch& scratch() {
 
 }  // namespace
 
-std::string randomize_shape(std::string_view value, CharSet set, Rng& rng) {
-  Scratch& sc = scratch();
-  auto& slots = sc.slots;
-  classify(value, set, slots, sc.digits);
-  std::string out(value);
-  for (const Slot& s : slots) out[s.pos] = render(s, static_cast<uint32_t>(rng.below(s.radix)));
-  return out;
+void randomize_shape_to(std::string_view value, CharSet set, Rng& rng, std::string& out) {
+  // One pass, no slot list: the draws go in character order, as classify() lists the slots.
+  size_t at = out.size();
+  out.append(value);
+  char* o = out.data() + at;
+  if (set == CharSet::hex) {
+    Scratch& sc = scratch();
+    classify(value, set, sc.slots, sc.digits);
+    for (const Slot& sl : sc.slots)
+      o[sl.pos] = render(sl, static_cast<uint32_t>(rng.below(sl.radix)));
+    return;
+  }
+  size_t n = value.size();
+  for (size_t i = 0; i < n; ++i) {
+    char c = value[i];
+    if (is_digit(c)) {
+      bool run_start = i == 0 || !is_digit(value[i - 1]);
+      bool run_long = i + 1 < n && is_digit(value[i + 1]);
+      if (run_start && run_long && c == '0') continue;  // a leading zero stays
+      if (run_start && run_long) {
+        o[i] = static_cast<char>('1' + rng.below(9));
+      } else {
+        o[i] = static_cast<char>('0' + rng.below(10));
+      }
+    } else if (set == CharSet::alnum && (is_lower(c) || is_upper(c))) {
+      o[i] = static_cast<char>((is_lower(c) ? 'a' : 'A') + rng.below(26));
+    }
+  }
 }
 
-std::string permute_shape(std::string_view value, CharSet set, const FormatCipher& cipher) {
+void permute_shape_to(std::string_view value, CharSet set, const FormatCipher& cipher,
+                      std::string& out) {
   Scratch& sc = scratch();
   auto& slots = sc.slots;
   auto& digits = sc.digits;
@@ -121,8 +143,76 @@ std::string permute_shape(std::string_view value, CharSet set, const FormatCiphe
   radices.resize(slots.size());
   for (size_t i = 0; i < slots.size(); ++i) radices[i] = slots[i].radix;
   cipher.permute(digits, radices);
-  std::string out(value);
-  for (size_t i = 0; i < slots.size(); ++i) out[slots[i].pos] = render(slots[i], digits[i]);
+  size_t at = out.size();
+  out.append(value);
+  char* o = out.data() + at;
+  for (size_t i = 0; i < slots.size(); ++i) o[slots[i].pos] = render(slots[i], digits[i]);
+}
+
+void permute_shapes(const ShapeBatch& in, CharSet set, const FormatCipher& cipher,
+                    MaskedBatch& out) {
+  // Every value's slots and digits in shared buffers; views into them once they stop growing.
+  thread_local std::vector<Slot> slots;
+  thread_local std::vector<uint32_t> digits, radices;
+  thread_local std::vector<size_t> ends;
+  thread_local std::vector<FpeValue> values;
+  thread_local Scratch one;
+  slots.clear();
+  digits.clear();
+  radices.clear();
+  ends.clear();
+  for (size_t i = 0; i < in.size; ++i) {
+    if (!in.nulls[i]) {
+      classify(in.parts[i], set, one.slots, one.digits);
+      slots.insert(slots.end(), one.slots.begin(), one.slots.end());
+      digits.insert(digits.end(), one.digits.begin(), one.digits.end());
+      for (const Slot& sl : one.slots) radices.push_back(sl.radix);
+    }
+    ends.push_back(slots.size());
+  }
+  values.clear();
+  for (size_t i = 0, from = 0; i < in.size; from = ends[i++]) {
+    if (!in.nulls[i])
+      values.push_back({digits.data() + from, radices.data() + from, ends[i] - from});
+  }
+  cipher.permute_many(values.data(), values.size());
+  for (size_t i = 0, from = 0; i < in.size; from = ends[i++]) {
+    size_t at = out.bytes.size();
+    if (in.nulls[i]) {
+      out.close(at, false);
+      continue;
+    }
+    out.bytes.append(in.parts[i]);
+    char* o = out.bytes.data() + at;
+    for (size_t k = from; k < ends[i]; ++k) o[slots[k].pos] = render(slots[k], digits[k]);
+    out.bytes.append(in.suffixes[i]);
+    out.close(at, true);
+  }
+}
+
+void permute_values(const ValueBatch& in, CharSet set, const FormatCipher& cipher, MaskedBatch& out,
+                    std::optional<char> split) {
+  thread_local std::vector<std::string_view> parts, suffixes;
+  parts.resize(in.size);
+  suffixes.resize(in.size);
+  for (size_t i = 0; i < in.size; ++i) {
+    std::string_view v = in.values[i];
+    size_t at = split ? v.rfind(*split) : std::string_view::npos;
+    parts[i] = at == std::string_view::npos ? v : v.substr(0, at);
+    suffixes[i] = at == std::string_view::npos ? std::string_view() : v.substr(at);
+  }
+  permute_shapes({parts.data(), suffixes.data(), in.nulls, in.size}, set, cipher, out);
+}
+
+std::string randomize_shape(std::string_view value, CharSet set, Rng& rng) {
+  std::string out;
+  randomize_shape_to(value, set, rng, out);
+  return out;
+}
+
+std::string permute_shape(std::string_view value, CharSet set, const FormatCipher& cipher) {
+  std::string out;
+  permute_shape_to(value, set, cipher, out);
   return out;
 }
 

@@ -35,6 +35,36 @@ MaskKeys keys_from_secret(std::string_view secret);
 // A random key for runs without a secret.
 MaskKeys random_keys();
 
+// A group of one column's values, masked together (a batch of rows at a time).
+struct ValueBatch {
+  const std::string_view* values = nullptr;
+  const uint8_t* nulls = nullptr;  // nonzero for NULL (its view is then empty)
+  size_t size = 0;
+};
+
+// The outputs of a batch: value i's bytes end at ends[i] in `bytes`; nulls[i] for NULL.
+struct MaskedBatch {
+  std::string bytes;
+  std::vector<size_t> ends;
+  std::vector<uint8_t> nulls;
+
+  void clear() {
+    bytes.clear();
+    ends.clear();
+    nulls.clear();
+  }
+  std::string_view at(size_t i) const {
+    size_t from = i == 0 ? 0 : ends[i - 1];
+    return std::string_view(bytes).substr(from, ends[i] - from);
+  }
+  // Records the output that `bytes` ends with now (from `from`), or NULL (cut back to `from`).
+  void close(size_t from, bool has_value) {
+    if (!has_value) bytes.resize(from);
+    ends.push_back(bytes.size());
+    nulls.push_back(has_value ? 0 : 1);
+  }
+};
+
 class Transformer {
  public:
   Transformer(const TransformerSpec& spec, const MaskKeys& keys)
@@ -45,15 +75,48 @@ class Transformer {
         prf_(keys.key, spec.name) {}
   virtual ~Transformer() = default;
 
-  // The new value; nullopt is NULL. NULL input stays NULL unless the transformer says otherwise.
-  // A view, so that the masker hands over a field in place when it has no escapes to decode.
-  virtual Result<std::optional<std::string>> apply(std::optional<std::string_view> value) const;
+  // Appends the new value's bytes to `out` and returns true, or returns false for NULL. NULL
+  // input stays NULL unless the transformer says otherwise. The input is a view, so that the
+  // masker hands over a field in place when it has no escapes to decode, and the output goes
+  // into the caller's buffer, so that masking allocates nothing per value. After an error, or
+  // for NULL, the bytes of `out` past its old size are unspecified: the caller cuts them off.
+  Result<bool> apply_to(std::optional<std::string_view> value, std::string& out) const {
+    return value ? transform_to(*value, out) : null_to(out);
+  }
+  // apply_to for a non-NULL value and for NULL: the masker's calls, which pass no optional (one
+  // passed by value goes through the stack, and its load missed store forwarding on every value).
+  Result<bool> mask_to(std::string_view value, std::string& out) const {
+    return transform_to(value, out);
+  }
+  Result<bool> mask_null_to(std::string& out) const { return null_to(out); }
+
+  // Masks every value of `in`, appending to `out` (cleared by the caller) what apply_to gives
+  // for each, in order. The same outputs as one value at a time; transformers that draw from
+  // rng_for(value) compute the keyed hashes of the whole batch together.
+  virtual Status mask_batch(const ValueBatch& in, MaskedBatch& out) const;
+
+  // The same as a string of its own; nullopt is NULL.
+  Result<std::optional<std::string>> apply(std::optional<std::string_view> value) const;
 
   const std::string& name() const { return name_; }
 
  protected:
-  // Transforms a non-NULL value.
-  virtual Result<std::optional<std::string>> transform(std::string_view value) const = 0;
+  // Transforms a non-NULL value, as apply_to does.
+  virtual Result<bool> transform_to(std::string_view value, std::string& out) const = 0;
+  // The output for NULL: NULL (false) unless the transformer says otherwise.
+  virtual Result<bool> null_to(std::string& /*out*/) const { return false; }
+
+  // For a transformer whose output for a non-NULL value is a function of the value and of
+  // rng_for(value) alone: that function. Such a transformer's transform_to is
+  // transform_with_rng_for() and its mask_batch is mask_batch_seeded().
+  virtual Result<bool> transform_seeded(std::string_view value, Rng& rng, std::string& out) const;
+  Result<bool> transform_with_rng_for(std::string_view value, std::string& out) const {
+    Rng rng = rng_for(value);
+    return transform_seeded(value, rng, out);
+  }
+  // mask_batch through transform_seeded, with the generators of deterministic mode seeded from
+  // hashes computed eight lanes at a time.
+  Status mask_batch_seeded(const ValueBatch& in, MaskedBatch& out) const;
 
   // The generator for one value: keyed by (name, value) in deterministic mode, so equal inputs
   // give equal outputs in every table and run; a fast per-thread generator otherwise.
