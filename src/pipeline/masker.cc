@@ -131,6 +131,8 @@ Status TableMasker::apply(std::string_view lines, std::string& out) const {
         out.append(copied, static_cast<size_t>(f.data - copied));
         if (sc.outputs[k].nulls[r]) {
           append_null(out);
+        } else if (plain_[k] && !f.escaped) {
+          out.append(sc.outputs[k].at(r));  // nothing in it to escape: see keeps_plain()
         } else {
           append_output(sc.outputs[k].at(r), sc, out);
         }

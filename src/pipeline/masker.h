@@ -33,8 +33,11 @@ class TableMasker : public RowTransform {
               std::vector<std::unique_ptr<Transformer>> columns)
       : table_(table.qualified()), format_(format), columns_(std::move(columns)) {
     for (const auto& c : table.columns) names_.push_back(c.name);
-    for (size_t i = 0; i < columns_.size(); ++i)
-      if (columns_[i]) masked_.push_back(i);
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      if (!columns_[i]) continue;
+      masked_.push_back(i);
+      plain_.push_back(columns_[i]->keeps_plain());
+    }
   }
 
   struct Scratch;
@@ -49,6 +52,7 @@ class TableMasker : public RowTransform {
   RowFormat format_;
   std::vector<std::unique_ptr<Transformer>> columns_;  // nullptr: copied verbatim
   std::vector<size_t> masked_;                         // the columns with a transformer
+  std::vector<bool> plain_;                            // their keeps_plain()
   std::vector<std::string> names_;
 };
 

@@ -50,6 +50,10 @@ Result<TransformerPtr> make_json_path(const TransformerSpec&, const MaskKeys&);
 // command.cc
 Result<TransformerPtr> make_command(const TransformerSpec&, const MaskKeys&);
 
+// inet_pton(AF_INET)'s reading of `text` up to its first NUL, without a C string or a libc call:
+// four decimal octets of at most 255, no leading zeros, one dot between each two.
+bool parse_ipv4(std::string_view text, unsigned char out[4]);
+
 // Luhn check digit for a string of decimal digits (the payload, without the check digit).
 char luhn_check_digit(std::string_view payload);
 // ISO 13616 check digits ("00".."98" as two characters) for an IBAN's country and BBAN.

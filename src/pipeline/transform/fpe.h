@@ -13,10 +13,13 @@
 
 namespace dbtwin::pipeline {
 
-// One value for permute_many: digits[i] < radices[i] <= 256, for i < n.
+// One value for permute_many: digits[i] < radices[i] <= 256, for i < n. Both arrays hold
+// kFpePad more entries that belong to this value alone (radix 1, digit 0): a round updates eight
+// positions at a time, and its last block may run past n.
+constexpr size_t kFpePad = 8;
 struct FpeValue {
-  uint32_t* digits;
-  const uint32_t* radices;
+  uint16_t* digits;
+  const uint16_t* radices;
   size_t n;
 };
 

@@ -26,6 +26,7 @@ bool is_alnum(char c) {
 // Base for the identifiers: holds the cipher and the option-less factory.
 class Identifier : public Transformer {
  public:
+  bool keeps_plain() const override { return true; }
   Identifier(const TransformerSpec& s, const MaskKeys& k)
       : Transformer(s, k), cipher_(k.key, s.name) {}
 
@@ -74,39 +75,55 @@ class CreditCard final : public Identifier {
  private:
   // `rng`: the generator of the non-unique mode (nullptr in unique mode).
   Out card(std::string_view v, Rng* rng, std::string& result) const {
-    // Per-thread scratch: this runs once per card in a dump, and allocations showed in profiles.
-    thread_local std::vector<size_t> pos;
-    thread_local std::vector<uint32_t> digits;
-    pos.clear();
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (is_digit(v[i])) pos.push_back(i);
+    // Positions on the stack for any card-sized value (a vector past that): this runs once per
+    // card in a dump, and allocations and push_back showed in profiles.
+    constexpr size_t kStack = 40;
+    size_t stack_pos[kStack];
+    thread_local std::vector<size_t> heap_pos;
+    size_t count = 0;
+    for (char c : v) count += is_digit(c);
+    bool plain16 = count < 2;
+    if (plain16) {
+      if (unique()) return not_a("a card number", v);
+      count = 16;  // nothing to keep: a plain 16-digit number
+    }
+    size_t* pos = stack_pos;
+    if (count > kStack) {
+      heap_pos.resize(count);
+      pos = heap_pos.data();
     }
     size_t at = result.size();
-    if (pos.size() < 2) {
-      if (unique()) return not_a("a card number", v);
-      result.append(16, '0');  // nothing to keep: a plain 16-digit number
-      pos.clear();
-      for (size_t i = 0; i < 16; ++i) pos.push_back(i);
+    if (plain16) {
+      result.append(16, '0');
+      for (size_t i = 0; i < 16; ++i) pos[i] = i;
     } else {
       result.append(v);
-    }
-    char* out = result.data() + at;
-    size_t n = pos.size() - 1;  // the last digit is the check digit
-    digits.resize(n);
-    if (unique()) {
-      for (size_t i = 0; i < n; ++i) digits[i] = v[pos[i]] - '0';
-      thread_local std::vector<uint32_t> tens;
-      tens.assign(n, 10);
-      cipher_.permute(digits, tens);
-    } else {
-      for (size_t i = 0; i < n; ++i) {
-        digits[i] = static_cast<uint32_t>(i == 0 ? 1 + rng->below(9) : rng->below(10));
+      for (size_t i = 0, k = 0; i < v.size(); ++i) {
+        if (is_digit(v[i])) pos[k++] = i;
       }
     }
-    thread_local std::string payload;
-    payload.resize(n);
-    for (size_t i = 0; i < n; ++i) out[pos[i]] = payload[i] = static_cast<char>('0' + digits[i]);
-    out[pos.back()] = luhn_check_digit(payload);
+    char* out = result.data() + at;
+    size_t n = count - 1;  // the last digit is the check digit
+    if (unique()) {
+      thread_local std::vector<uint32_t> digits, tens;
+      digits.resize(n);
+      for (size_t i = 0; i < n; ++i) digits[i] = v[pos[i]] - '0';
+      tens.assign(n, 10);
+      cipher_.permute(digits, tens);
+      for (size_t i = 0; i < n; ++i) out[pos[i]] = static_cast<char>('0' + digits[i]);
+    } else {
+      for (size_t i = 0; i < n; ++i)
+        out[pos[i]] = static_cast<char>('0' + (i == 0 ? 1 + rng->below(9) : rng->below(10)));
+    }
+    // The check digit over the payload, read back from where it was written.
+    int sum = 0;
+    bool twice = true;  // the digit next to the check digit is doubled
+    for (size_t i = n; i-- > 0;) {
+      int d = out[pos[i]] - '0';
+      sum += twice ? (d * 2 > 9 ? d * 2 - 9 : d * 2) : d;
+      twice = !twice;
+    }
+    out[pos[n]] = static_cast<char>('0' + (10 - sum % 10) % 10);
     return true;
   }
 };
@@ -210,6 +227,40 @@ class Uuid final : public Identifier {
   }
 };
 
+}  // namespace
+
+bool parse_ipv4(std::string_view text, unsigned char out[4]) {
+  // glibc's inet_pton4, step for step; a NUL ends the text, as it ends inet_pton's C string.
+  unsigned char tmp[4] = {};
+  size_t at = 0;
+  int octets = 0;
+  bool saw_digit = false;
+  for (char c : text) {
+    if (c == '\0') break;
+    if (c >= '0' && c <= '9') {
+      unsigned next = tmp[at] * 10u + static_cast<unsigned>(c - '0');
+      if (saw_digit && tmp[at] == 0) return false;  // a leading zero
+      if (next > 255) return false;
+      tmp[at] = static_cast<unsigned char>(next);
+      if (!saw_digit) {
+        if (++octets > 4) return false;
+        saw_digit = true;
+      }
+    } else if (c == '.' && saw_digit) {
+      if (octets == 4) return false;
+      tmp[++at] = 0;
+      saw_digit = false;
+    } else {
+      return false;
+    }
+  }
+  if (octets < 4) return false;
+  std::memcpy(out, tmp, 4);
+  return true;
+}
+
+namespace {
+
 // Dotted-quad text for an IPv4 address; glibc's inet_ntop goes through snprintf, which was most
 // of this transformer's time.
 void append_ipv4(std::string& out, const unsigned char b[4]) {
@@ -248,14 +299,16 @@ class Ip final : public Identifier {
     int family = 0;
     size_t len = 0;
     if (addr.size() < sizeof text) {
-      std::memcpy(text, addr.data(), addr.size());
-      text[addr.size()] = '\0';
-      if (inet_pton(AF_INET, text, bytes) == 1) {
+      if (parse_ipv4(addr, bytes)) {
         family = AF_INET;
         len = 4;
-      } else if (inet_pton(AF_INET6, text, bytes) == 1) {
-        family = AF_INET6;
-        len = 16;
+      } else {
+        std::memcpy(text, addr.data(), addr.size());
+        text[addr.size()] = '\0';
+        if (inet_pton(AF_INET6, text, bytes) == 1) {
+          family = AF_INET6;
+          len = 16;
+        }
       }
     }
     if (family == 0) {

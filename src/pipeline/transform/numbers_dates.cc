@@ -73,6 +73,7 @@ std::optional<Decimal> parse_decimal(std::string_view v) {
 
 class Noise final : public Transformer {
  public:
+  bool keeps_plain() const override { return true; }
   Noise(const TransformerSpec& s, const MaskKeys& k, double spread, std::optional<double> min,
         std::optional<double> max, int64_t days)
       : Transformer(s, k), spread_(spread), min_(min), max_(max), days_(days) {}
@@ -119,6 +120,7 @@ class Noise final : public Transformer {
 
 class RandomDate final : public Transformer {
  public:
+  bool keeps_plain() const override { return true; }
   RandomDate(const TransformerSpec& s, const MaskKeys& k, chr::sys_days min, chr::sys_days max)
       : Transformer(s, k), min_(min), max_(max) {}
 

@@ -33,6 +33,7 @@ void append_number(std::string& out, int64_t n) {
 template <typename Make>
 class Picker final : public Transformer {
  public:
+  bool keeps_plain() const override { return true; }
   Picker(const TransformerSpec& s, const MaskKeys& k, Make make)
       : Transformer(s, k), make_(std::move(make)) {}
   Out transform_to(std::string_view v, std::string& out) const override {
@@ -61,6 +62,7 @@ Result<TransformerPtr> picker(const TransformerSpec& s, const MaskKeys& k, Make 
 template <typename Make>
 class PermuteOrPick final : public Transformer {
  public:
+  bool keeps_plain() const override { return true; }
   PermuteOrPick(const TransformerSpec& s, const MaskKeys& k, Make make)
       : Transformer(s, k), cipher_(k.key, s.name), make_(std::move(make)) {}
   Out transform_to(std::string_view v, std::string& out) const override {

@@ -8,16 +8,6 @@
 #include <cstring>
 
 namespace dbtwin::pipeline {
-namespace {
-
-// GCC and Clang's 128-bit integer; __extension__ keeps -Wpedantic quiet about it.
-__extension__ using u128 = unsigned __int128;
-
-uint64_t rotl(uint64_t x, int k) {
-  return (x << k) | (x >> (64 - k));
-}
-
-}  // namespace
 
 Rng::Rng(const unsigned char* seed32) {
   std::memcpy(s_.data(), seed32, 32);
@@ -32,56 +22,11 @@ Rng Rng::from_seed16(const unsigned char* seed16) {
   return from_seed_words(w0, w1);
 }
 
-Rng Rng::from_seed_words(uint64_t w0, uint64_t w1) {
-  // The seed is already pseudo-random: its halves fill two words, and splitmix64's finalizer of
-  // each (with distinct constants) the other two.
-  auto mix = [](uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  };
-  Rng r;
-  r.s_ = {w0, w1, mix(w0 ^ 0x9e3779b97f4a7c15ULL), mix(w1 ^ 0x3c6ef372fe94f82aULL)};
-  if ((r.s_[0] | r.s_[1] | r.s_[2] | r.s_[3]) == 0) r.s_[0] = 0x9e3779b97f4a7c15ULL;
-  return r;
-}
-
-uint64_t Rng::next() {
-  uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
-
-uint64_t Rng::below(uint64_t n) {
-  // Lemire's multiply-and-shift with rejection: unbiased, and a division only in the rare case
-  // where a draw may need rejecting (masking draws millions of these).
-  u128 m = static_cast<u128>(next()) * n;
-  auto low = static_cast<uint64_t>(m);
-  if (low < n) {
-    uint64_t threshold = -n % n;
-    while (low < threshold) {
-      m = static_cast<u128>(next()) * n;
-      low = static_cast<uint64_t>(m);
-    }
-  }
-  return static_cast<uint64_t>(m >> 64);
-}
-
-int64_t Rng::between(int64_t lo, int64_t hi) {
+int64_t Rng::between(int64_t lo, int64_t hi) {  // not hot: a draw or two per value at most
   if (hi <= lo) return lo;
   uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
   if (span == UINT64_MAX) return static_cast<int64_t>(next());
   return static_cast<int64_t>(static_cast<uint64_t>(lo) + below(span + 1));
-}
-
-double Rng::unit() {
-  return static_cast<double>(next() >> 11) * 0x1.0p-53;
 }
 
 void keyed_hash(const MaskKey& key, std::initializer_list<std::string_view> parts,

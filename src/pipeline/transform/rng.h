@@ -13,6 +13,7 @@ namespace dbtwin::pipeline {
 
 using MaskKey = std::array<unsigned char, 32>;
 
+// Inline: masking draws a few numbers per value, and a call per draw cost as much as the draw.
 class Rng {
  public:
   // Seeds from 32 bytes (a hash output); an all-zero state is avoided.
@@ -20,17 +21,56 @@ class Rng {
   // Seeds from 16 bytes (a SipHash-128 output), spread over the state by splitmix64.
   static Rng from_seed16(const unsigned char* seed16);
   // The same from the two little-endian words of those 16 bytes.
-  static Rng from_seed_words(uint64_t w0, uint64_t w1);
+  static Rng from_seed_words(uint64_t w0, uint64_t w1) {
+    // The seed is already pseudo-random: its halves fill two words, and splitmix64's finalizer
+    // of each (with distinct constants) the other two.
+    auto mix = [](uint64_t z) {
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      return z ^ (z >> 31);
+    };
+    Rng r;
+    r.s_ = {w0, w1, mix(w0 ^ 0x9e3779b97f4a7c15ULL), mix(w1 ^ 0x3c6ef372fe94f82aULL)};
+    if ((r.s_[0] | r.s_[1] | r.s_[2] | r.s_[3]) == 0) r.s_[0] = 0x9e3779b97f4a7c15ULL;
+    return r;
+  }
 
-  uint64_t next();
+  uint64_t next() {
+    uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
   // Uniform in [0, n); n must be > 0.
-  uint64_t below(uint64_t n);
+  uint64_t below(uint64_t n) {
+    // Lemire's multiply-and-shift with rejection: unbiased, and a division only in the rare
+    // case where a draw may need rejecting.
+    u128 m = static_cast<u128>(next()) * n;
+    auto low = static_cast<uint64_t>(m);
+    if (low < n) [[unlikely]] {
+      uint64_t threshold = -n % n;
+      while (low < threshold) {
+        m = static_cast<u128>(next()) * n;
+        low = static_cast<uint64_t>(m);
+      }
+    }
+    return static_cast<uint64_t>(m >> 64);
+  }
   // Uniform in [lo, hi] (inclusive).
   int64_t between(int64_t lo, int64_t hi);
   // Uniform in [0, 1).
-  double unit();
+  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
  private:
+  // GCC and Clang's 128-bit integer; __extension__ keeps -Wpedantic quiet about it.
+  __extension__ using u128 = unsigned __int128;
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
   Rng() = default;
   std::array<uint64_t, 4> s_{};
 };

@@ -11,8 +11,17 @@ namespace {
 
 using Out = Result<bool>;
 
+// No byte that a row format escapes: no backslash, no control character.
+bool is_plain(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == '\\') return false;
+  }
+  return true;
+}
+
 class Transient final : public Transformer {
  public:
+  bool keeps_plain() const override { return true; }
   using Transformer::Transformer;
   Out transform_to(std::string_view v, std::string& out) const override {
     out.append(v);
@@ -22,6 +31,7 @@ class Transient final : public Transformer {
 
 class Random final : public Transformer {
  public:
+  bool keeps_plain() const override { return true; }
   Random(const TransformerSpec& s, const MaskKeys& k) : Transformer(s, k), cipher_(k.key, s.name) {}
   Out transform_to(std::string_view v, std::string& out) const override {
     if (!unique()) return transform_with_rng_for(v, out);
@@ -44,6 +54,7 @@ class Random final : public Transformer {
 
 class KeepFirstChar final : public Transformer {
  public:
+  bool keeps_plain() const override { return true; }
   using Transformer::Transformer;
   Out transform_to(std::string_view v, std::string& out) const override {
     return transform_with_rng_for(v, out);
@@ -65,6 +76,7 @@ class KeepFirstChar final : public Transformer {
 // "1234 1234" -> "123******"). Values no longer than `keep` are replaced entirely.
 class Redacted final : public Transformer {
  public:
+  bool keeps_plain() const override { return is_plain(ch_); }
   Redacted(const TransformerSpec& s, const MaskKeys& k, std::string ch, int64_t width, int64_t keep)
       : Transformer(s, k), ch_(std::move(ch)), width_(width), keep_(keep) {}
   Out transform_to(std::string_view v, std::string& out) const override {
@@ -86,6 +98,7 @@ class Redacted final : public Transformer {
 // to keep both ends and still hide something, everything is masked.
 class Mask final : public Transformer {
  public:
+  bool keeps_plain() const override { return is_plain(ch_); }
   Mask(const TransformerSpec& s, const MaskKeys& k, std::string ch, size_t first, size_t last)
       : Transformer(s, k), ch_(std::move(ch)), first_(first), last_(last) {}
   Out transform_to(std::string_view v, std::string& out) const override {
@@ -112,6 +125,7 @@ class Null final : public Transformer {
 
 class Constant final : public Transformer {
  public:
+  bool keeps_plain() const override { return !value_ || is_plain(*value_); }
   Constant(const TransformerSpec& s, const MaskKeys& k, std::optional<std::string> value)
       : Transformer(s, k), value_(std::move(value)) {}
   Out null_to(std::string& out) const override {
@@ -129,6 +143,7 @@ class Constant final : public Transformer {
 // reversible by trying every candidate.
 class Hash final : public Transformer {
  public:
+  bool keeps_plain() const override { return true; }
   Hash(const TransformerSpec& s, const MaskKeys& k, size_t length)
       : Transformer(s, k), length_(length) {}
   Out transform_to(std::string_view v, std::string& out) const override {

@@ -24,9 +24,10 @@ bool is_hex_letter(char c) {
   return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-// The slots of `value` and its digit vector, in the order the characters appear.
-void classify(std::string_view v, CharSet set, std::vector<Slot>& slots,
-              std::vector<uint32_t>& digits) {
+// Appends the slots of `v` and its digits, in the order the characters appear; returns how many.
+template <typename Digit>
+size_t classify_to(std::string_view v, CharSet set, std::vector<Slot>& slots,
+                   std::vector<Digit>& digits) {
   // Hex is case-insensitive (a UUID in either case is the same value): the output uses one case
   // for the whole string, uppercase only when the input has no lowercase letter.
   bool hex_upper = false;
@@ -41,15 +42,16 @@ void classify(std::string_view v, CharSet set, std::vector<Slot>& slots,
   // Sized for the worst case and cut at the end: push_back per character showed in profiles.
   // Members are written one by one: a Slot built on the stack and copied whole came back through
   // overlapping loads that missed store forwarding, and stalled on every character.
-  slots.resize(v.size());
-  digits.resize(v.size());
+  size_t slots_from = slots.size(), digits_from = digits.size();
+  slots.resize(slots_from + v.size());
+  digits.resize(digits_from + v.size());
   size_t k = 0;
   auto add = [&](size_t pos, uint32_t radix, char base, uint32_t d) {
-    Slot& s = slots[k];
+    Slot& s = slots[slots_from + k];
     s.pos = pos;
     s.radix = radix;
     s.base = base;
-    digits[k++] = d;
+    digits[digits_from + k++] = static_cast<Digit>(d);
   };
   for (size_t i = 0; i < v.size(); ++i) {
     char c = v[i];
@@ -74,8 +76,17 @@ void classify(std::string_view v, CharSet set, std::vector<Slot>& slots,
       add(i, 26, base, static_cast<uint32_t>(c - base));
     }
   }
-  slots.resize(k);
-  digits.resize(k);
+  slots.resize(slots_from + k);
+  digits.resize(digits_from + k);
+  return k;
+}
+
+// The slots of `value` and its digit vector (both cleared first).
+void classify(std::string_view v, CharSet set, std::vector<Slot>& slots,
+              std::vector<uint32_t>& digits) {
+  slots.clear();
+  digits.clear();
+  classify_to(v, set, slots, digits);
 }
 
 char render(const Slot& s, uint32_t d) {
@@ -151,32 +162,37 @@ void permute_shape_to(std::string_view value, CharSet set, const FormatCipher& c
 
 void permute_shapes(const ShapeBatch& in, CharSet set, const FormatCipher& cipher,
                     MaskedBatch& out) {
-  // Every value's slots and digits in shared buffers; views into them once they stop growing.
+  // Every value's slots, digits and radices in shared buffers, each value's digits and radices
+  // followed by the padding permute_many needs; viewed once the buffers stop growing.
   thread_local std::vector<Slot> slots;
-  thread_local std::vector<uint32_t> digits, radices;
-  thread_local std::vector<size_t> ends;
+  thread_local std::vector<uint16_t> digits, radices;
+  thread_local std::vector<size_t> slot_ends, digit_from;
   thread_local std::vector<FpeValue> values;
-  thread_local Scratch one;
   slots.clear();
   digits.clear();
   radices.clear();
-  ends.clear();
+  slot_ends.clear();
+  digit_from.clear();
   for (size_t i = 0; i < in.size; ++i) {
+    size_t first = slots.size();
+    digit_from.push_back(digits.size());
     if (!in.nulls[i]) {
-      classify(in.parts[i], set, one.slots, one.digits);
-      slots.insert(slots.end(), one.slots.begin(), one.slots.end());
-      digits.insert(digits.end(), one.digits.begin(), one.digits.end());
-      for (const Slot& sl : one.slots) radices.push_back(sl.radix);
+      classify_to(in.parts[i], set, slots, digits);
+      for (size_t k = first; k < slots.size(); ++k)
+        radices.push_back(static_cast<uint16_t>(slots[k].radix));
+      digits.insert(digits.end(), kFpePad, 0);
+      radices.insert(radices.end(), kFpePad, 1);
     }
-    ends.push_back(slots.size());
+    slot_ends.push_back(slots.size());
   }
   values.clear();
-  for (size_t i = 0, from = 0; i < in.size; from = ends[i++]) {
+  for (size_t i = 0, from = 0; i < in.size; from = slot_ends[i++]) {
     if (!in.nulls[i])
-      values.push_back({digits.data() + from, radices.data() + from, ends[i] - from});
+      values.push_back(
+          {digits.data() + digit_from[i], radices.data() + digit_from[i], slot_ends[i] - from});
   }
   cipher.permute_many(values.data(), values.size());
-  for (size_t i = 0, from = 0; i < in.size; from = ends[i++]) {
+  for (size_t i = 0, from = 0; i < in.size; from = slot_ends[i++]) {
     size_t at = out.bytes.size();
     if (in.nulls[i]) {
       out.close(at, false);
@@ -184,7 +200,8 @@ void permute_shapes(const ShapeBatch& in, CharSet set, const FormatCipher& ciphe
     }
     out.bytes.append(in.parts[i]);
     char* o = out.bytes.data() + at;
-    for (size_t k = from; k < ends[i]; ++k) o[slots[k].pos] = render(slots[k], digits[k]);
+    const uint16_t* d = digits.data() + digit_from[i];
+    for (size_t k = from; k < slot_ends[i]; ++k) o[slots[k].pos] = render(slots[k], d[k - from]);
     out.bytes.append(in.suffixes[i]);
     out.close(at, true);
   }

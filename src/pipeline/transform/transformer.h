@@ -100,6 +100,11 @@ class Transformer {
 
   const std::string& name() const { return name_; }
 
+  // True when every output byte that a row format escapes (a backslash, or a control character)
+  // came from the input: an output of an input with none needs no escaping, and the masker
+  // skips looking. Fake values, digits and letters drawn in the input's shape qualify.
+  virtual bool keeps_plain() const { return false; }
+
  protected:
   // Transforms a non-NULL value, as apply_to does.
   virtual Result<bool> transform_to(std::string_view value, std::string& out) const = 0;

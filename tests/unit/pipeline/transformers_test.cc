@@ -1,11 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <set>
 
@@ -502,6 +504,32 @@ TEST(Transformers, UuidAndIpKeepTheirForm) {
   EXPECT_NE(run(*make("ip"), "::1").find(':'), std::string::npos);
   EXPECT_TRUE(std::regex_match(run(*make("ip", {}, true), "10.0.0.0/8"),
                                std::regex(R"(\d+\.\d+\.\d+\.\d+/8)")));
+}
+
+// The ip transformer reads IPv4 itself: it must accept exactly what inet_pton accepts, and read
+// the same bytes, on dotted quads of every near-miss shape and on random strings.
+TEST(Transformers, Ipv4ParserAgreesWithInetPton) {
+  std::vector<std::string> cases = {
+      "0.0.0.0",   "255.255.255.255", "256.1.1.1",  "01.2.3.4",
+      "1.2.3",     "1.2.3.4.",        ".1.2.3.4",   "1..2.3",
+      "1.2.3.4.5", "1.2.3.04",        "10.0.0.1",   "1.2.3.4 ",
+      "",          "1.2.3.255",       "1.2.3.2555", std::string("1.2.3.4\0junk", 12),
+      "0.00.1.1"};
+  std::mt19937 gen(5);
+  const char alphabet[] = "0123456789.....x ";
+  for (int i = 0; i < 200000; ++i) {
+    std::string s;
+    for (size_t n = gen() % 17; n > 0; --n) s.push_back(alphabet[gen() % (sizeof alphabet - 1)]);
+    cases.push_back(s);
+  }
+  for (const std::string& c : cases) {
+    unsigned char want[4] = {}, got[4] = {};
+    bool ok = inet_pton(AF_INET, std::string(c.c_str()).c_str(), want) == 1;
+    ASSERT_EQ(detail::parse_ipv4(c, got), ok) << "'" << c << "'";
+    if (ok) {
+      ASSERT_EQ(std::memcmp(want, got, 4), 0) << c;
+    }
+  }
 }
 
 }  // namespace
