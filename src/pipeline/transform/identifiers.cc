@@ -48,7 +48,7 @@ class Phone final : public Identifier {
     return true;
   }
   Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
-    if (!unique()) return mask_batch_seeded(in, out);
+    if (!unique()) return mask_batch_seeded(*this, in, out);
     permute_values(in, CharSet::digits, cipher_, out);
     return {};
   }
@@ -66,7 +66,7 @@ class CreditCard final : public Identifier {
     return card(v, nullptr, result);  // unique mode draws nothing
   }
   Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
-    return unique() ? Transformer::mask_batch(in, out) : mask_batch_seeded(in, out);
+    return unique() ? Transformer::mask_batch(in, out) : mask_batch_seeded(*this, in, out);
   }
   Out transform_seeded(std::string_view v, Rng& rng, std::string& result) const override {
     return card(v, &rng, result);
@@ -170,7 +170,7 @@ class Uuid final : public Identifier {
     return transform_with_rng_for(v, result);
   }
   Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
-    return unique() ? Transformer::mask_batch(in, out) : mask_batch_seeded(in, out);
+    return unique() ? Transformer::mask_batch(in, out) : mask_batch_seeded(*this, in, out);
   }
   Out transform_seeded(std::string_view v, Rng& rng, std::string& result) const override {
     std::string hex = randomize_shape(std::string(32, '0'), CharSet::hex, rng);
@@ -230,31 +230,33 @@ class Uuid final : public Identifier {
 }  // namespace
 
 bool parse_ipv4(std::string_view text, unsigned char out[4]) {
-  // glibc's inet_pton4, step for step; a NUL ends the text, as it ends inet_pton's C string.
+  // glibc's inet_pton4, step for step, the current octet in a register; a NUL ends the text, as
+  // it ends inet_pton's C string.
   unsigned char tmp[4] = {};
-  size_t at = 0;
+  unsigned octet = 0;
   int octets = 0;
   bool saw_digit = false;
   for (char c : text) {
     if (c == '\0') break;
     if (c >= '0' && c <= '9') {
-      unsigned next = tmp[at] * 10u + static_cast<unsigned>(c - '0');
-      if (saw_digit && tmp[at] == 0) return false;  // a leading zero
-      if (next > 255) return false;
-      tmp[at] = static_cast<unsigned char>(next);
+      if (saw_digit && octet == 0) return false;  // a leading zero
+      octet = octet * 10 + static_cast<unsigned>(c - '0');
+      if (octet > 255) return false;
       if (!saw_digit) {
         if (++octets > 4) return false;
         saw_digit = true;
       }
     } else if (c == '.' && saw_digit) {
       if (octets == 4) return false;
-      tmp[++at] = 0;
+      tmp[octets - 1] = static_cast<unsigned char>(octet);
+      octet = 0;
       saw_digit = false;
     } else {
       return false;
     }
   }
   if (octets < 4) return false;
+  tmp[3] = static_cast<unsigned char>(octet);
   std::memcpy(out, tmp, 4);
   return true;
 }
@@ -270,7 +272,7 @@ void append_ipv4(std::string& out, const unsigned char b[4]) {
     if (i > 0) *p++ = '.';
     p = std::to_chars(p, text + sizeof text, b[i]).ptr;
   }
-  out.append(text, p);
+  out.append(text, static_cast<size_t>(p - text));
 }
 
 class Ip final : public Identifier {
@@ -281,7 +283,7 @@ class Ip final : public Identifier {
     return address(v, nullptr, out);  // unique mode draws nothing
   }
   Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
-    return unique() ? Transformer::mask_batch(in, out) : mask_batch_seeded(in, out);
+    return unique() ? Transformer::mask_batch(in, out) : mask_batch_seeded(*this, in, out);
   }
   Out transform_seeded(std::string_view v, Rng& rng, std::string& out) const override {
     return address(v, &rng, out);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "pipeline/transform/decimal.h"
 #include "pipeline/transform/families.h"
 #include "pipeline/transform/options.h"
 #include "pipeline/transform/text_shape.h"
@@ -55,20 +56,9 @@ struct Decimal {
 
 // [+-]digits[.digits]: the shapes numeric columns dump as.
 std::optional<Decimal> parse_decimal(std::string_view v) {
-  size_t i = 0;
-  if (i < v.size() && (v[i] == '-' || v[i] == '+')) ++i;
-  size_t int_digits = 0, frac_digits = 0;
-  while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i, ++int_digits;
-  if (i < v.size() && v[i] == '.') {
-    ++i;
-    while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i, ++frac_digits;
-  }
-  if (i != v.size() || int_digits + frac_digits == 0) return std::nullopt;
-  double value = 0;
-  // from_chars takes no '+'; the shape is already checked, so it cannot fail on the rest.
-  size_t from = v[0] == '+' ? 1 : 0;
-  std::from_chars(v.data() + from, v.data() + v.size(), value);
-  return Decimal{value, static_cast<int>(frac_digits)};
+  Decimal d;
+  if (!parse_decimal_text(v, d.value, d.decimals)) return std::nullopt;
+  return d;
 }
 
 class Noise final : public Transformer {
@@ -82,24 +72,19 @@ class Noise final : public Transformer {
     return transform_with_rng_for(v, out);
   }
   Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
-    return mask_batch_seeded(in, out);
+    return mask_batch_seeded(*this, in, out);
   }
   Out transform_seeded(std::string_view v, Rng& rng, std::string& out) const override {
     if (auto d = parse_decimal(v)) {
       double x = d->value + d->value * spread_ * (2 * rng.unit() - 1);
       if (min_) x = std::max(x, *min_);
       if (max_) x = std::min(x, *max_);
-      // Room for the longest fixed double: a sign, 309 integer digits, the point and decimals.
-      thread_local std::string text;  // reused: the result itself is short, in-place
-      text.resize(312 + d->decimals);
-      char* end = std::to_chars(text.data(), text.data() + text.size(), x, std::chars_format::fixed,
-                                d->decimals)
-                      .ptr;
-      std::string_view number(text.data(), end - text.data());
+      size_t at = out.size();
+      append_fixed(out, x, d->decimals);
       // A result that rounds to zero loses its sign: "-0.00" would not read back as it was.
+      std::string_view number = std::string_view(out).substr(at);
       if (number[0] == '-' && number.find_first_not_of("-0.") == std::string_view::npos)
-        number.remove_prefix(1);
-      out.append(number);
+        out.erase(at, 1);
       return true;
     }
     if (auto day = leading_date(v)) {
@@ -128,7 +113,7 @@ class RandomDate final : public Transformer {
     return transform_with_rng_for(v, out);
   }
   Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
-    return mask_batch_seeded(in, out);
+    return mask_batch_seeded(*this, in, out);
   }
   Out transform_seeded(std::string_view v, Rng& rng, std::string& out) const override {
     int64_t span = (max_ - min_).count();

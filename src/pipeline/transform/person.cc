@@ -25,7 +25,8 @@ void append_lower(std::string& out, std::string_view s) {
 
 void append_number(std::string& out, int64_t n) {
   char text[24];
-  out.append(text, std::to_chars(text, text + sizeof text, n).ptr);
+  char* end = std::to_chars(text, text + sizeof text, n).ptr;
+  out.append(text, static_cast<size_t>(end - text));
 }
 
 // A transformer whose output is a function of a generator seeded by the value: `make(rng, out)`
@@ -40,7 +41,7 @@ class Picker final : public Transformer {
     return transform_with_rng_for(v, out);
   }
   Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
-    return mask_batch_seeded(in, out);
+    return mask_batch_seeded(*this, in, out);
   }
   Out transform_seeded(std::string_view, Rng& rng, std::string& out) const override {
     make_(rng, out);
@@ -71,7 +72,7 @@ class PermuteOrPick final : public Transformer {
     return true;
   }
   Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
-    if (!unique()) return mask_batch_seeded(in, out);
+    if (!unique()) return mask_batch_seeded(*this, in, out);
     // As permute() below, for the whole batch at once.
     permute_values(in, CharSet::alnum, cipher_, out,
                    name() == "email" ? std::optional<char>('@') : std::nullopt);
@@ -106,64 +107,80 @@ Result<TransformerPtr> permute_or_pick(const TransformerSpec& s, const MaskKeys&
 }  // namespace
 
 // The draws of each generator below come in a fixed order (the order of the output's parts):
-// changing it would change every deterministic mask made with the same secret.
+// changing it would change every deterministic mask made with the same secret. The lists are
+// captured once: fetching a function-local static costs a guard check per value.
 
 Result<TransformerPtr> make_first_name(const TransformerSpec& s, const MaskKeys& k) {
-  return picker(s, k, [](Rng& r, std::string& out) { out.append(pick(fake::first_names(), r)); });
-}
-
-Result<TransformerPtr> make_last_name(const TransformerSpec& s, const MaskKeys& k) {
-  return picker(s, k, [](Rng& r, std::string& out) { out.append(pick(fake::last_names(), r)); });
-}
-
-Result<TransformerPtr> make_full_name(const TransformerSpec& s, const MaskKeys& k) {
-  return picker(s, k, [](Rng& r, std::string& out) {
-    out.append(pick(fake::first_names(), r)).append(" ");
-    out.append(pick(fake::last_names(), r));
+  return picker(s, k, [&first_names = fake::first_names()](Rng& r, std::string& out) {
+    out.append(pick(first_names, r));
   });
 }
 
+Result<TransformerPtr> make_last_name(const TransformerSpec& s, const MaskKeys& k) {
+  return picker(s, k, [&last_names = fake::last_names()](Rng& r, std::string& out) {
+    out.append(pick(last_names, r));
+  });
+}
+
+Result<TransformerPtr> make_full_name(const TransformerSpec& s, const MaskKeys& k) {
+  return picker(s, k,
+                [&first_names = fake::first_names(), &last_names = fake::last_names()](
+                    Rng& r, std::string& out) {
+                  out.append(pick(first_names, r)).append(" ");
+                  out.append(pick(last_names, r));
+                });
+}
+
 Result<TransformerPtr> make_city(const TransformerSpec& s, const MaskKeys& k) {
-  return picker(s, k, [](Rng& r, std::string& out) { out.append(pick(fake::cities(), r)); });
+  return picker(
+      s, k, [&cities = fake::cities()](Rng& r, std::string& out) { out.append(pick(cities, r)); });
 }
 
 Result<TransformerPtr> make_country(const TransformerSpec& s, const MaskKeys& k) {
-  return picker(s, k, [](Rng& r, std::string& out) { out.append(pick(fake::countries(), r)); });
+  return picker(s, k, [&countries = fake::countries()](Rng& r, std::string& out) {
+    out.append(pick(countries, r));
+  });
 }
 
 Result<TransformerPtr> make_address(const TransformerSpec& s, const MaskKeys& k) {
-  return picker(s, k, [](Rng& r, std::string& out) {
+  return picker(s, k, [&streets = fake::streets()](Rng& r, std::string& out) {
     append_number(out, r.between(1, 999));
-    out.append(" ").append(pick(fake::streets(), r));
+    out.append(" ").append(pick(streets, r));
   });
 }
 
 Result<TransformerPtr> make_company(const TransformerSpec& s, const MaskKeys& k) {
-  return picker(s, k, [](Rng& r, std::string& out) {
-    out.append(pick(fake::company_words(), r)).append(" ");
-    out.append(pick(fake::company_kinds(), r)).append(" ");
-    out.append(pick(fake::company_suffixes(), r));
-  });
+  return picker(s, k,
+                [&company_words = fake::company_words(), &company_kinds = fake::company_kinds(),
+                 &company_suffixes = fake::company_suffixes()](Rng& r, std::string& out) {
+                  out.append(pick(company_words, r)).append(" ");
+                  out.append(pick(company_kinds, r)).append(" ");
+                  out.append(pick(company_suffixes, r));
+                });
 }
 
 Result<TransformerPtr> make_email(const TransformerSpec& s, const MaskKeys& k) {
-  return permute_or_pick(s, k, [](Rng& r, std::string& out) {
-    append_lower(out, pick(fake::first_names(), r));
-    out.push_back('.');
-    append_lower(out, pick(fake::last_names(), r));
-    append_number(out, r.between(1, 999));
-    out.push_back('@');
-    out.append(pick(fake::email_domains(), r));
-  });
+  return permute_or_pick(s, k,
+                         [&first_names = fake::first_names(), &last_names = fake::last_names(),
+                          &email_domains = fake::email_domains()](Rng& r, std::string& out) {
+                           append_lower(out, pick(first_names, r));
+                           out.push_back('.');
+                           append_lower(out, pick(last_names, r));
+                           append_number(out, r.between(1, 999));
+                           out.push_back('@');
+                           out.append(pick(email_domains, r));
+                         });
 }
 
 Result<TransformerPtr> make_username(const TransformerSpec& s, const MaskKeys& k) {
-  return permute_or_pick(s, k, [](Rng& r, std::string& out) {
-    append_lower(out, pick(fake::first_names(), r));
-    const std::string& last = pick(fake::last_names(), r);
-    append_lower(out, std::string_view(last).substr(0, 1));
-    append_number(out, r.between(10, 9999));
-  });
+  return permute_or_pick(s, k,
+                         [&first_names = fake::first_names(), &last_names = fake::last_names()](
+                             Rng& r, std::string& out) {
+                           append_lower(out, pick(first_names, r));
+                           const std::string& last = pick(last_names, r);
+                           append_lower(out, std::string_view(last).substr(0, 1));
+                           append_number(out, r.between(10, 9999));
+                         });
 }
 
 }  // namespace dbtwin::pipeline::detail

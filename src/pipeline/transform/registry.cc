@@ -167,33 +167,12 @@ Result<bool> Transformer::transform_seeded(std::string_view, Rng&, std::string&)
   return err(Errc::internal, "transformer {} draws from no per-value generator", name_);
 }
 
-Status Transformer::mask_batch_seeded(const ValueBatch& in, MaskedBatch& out) const {
-  if (!deterministic_) {
-    for (size_t i = 0; i < in.size; ++i) {
-      size_t from = out.bytes.size();
-      bool has_value =
-          TRY(in.nulls[i] ? null_to(out.bytes) : transform_with_rng_for(in.values[i], out.bytes));
-      out.close(from, has_value);
-    }
-    return {};
-  }
-  // The hashes of a group at a time: eight lanes per step, and no heap use per batch.
-  constexpr size_t kGroup = 64;
-  uint64_t seeds[kGroup][2];
-  for (size_t base = 0; base < in.size; base += kGroup) {
-    size_t n = std::min(kGroup, in.size - base);
-    prf_.hash_many(in.values + base, n, seeds);
-    for (size_t i = 0; i < n; ++i) {
-      size_t from = out.bytes.size();
-      bool has_value;
-      if (in.nulls[base + i]) {
-        has_value = TRY(null_to(out.bytes));
-      } else {
-        Rng rng = ShortPrf::rng_from_hash(seeds[i]);
-        has_value = TRY(transform_seeded(in.values[base + i], rng, out.bytes));
-      }
-      out.close(from, has_value);
-    }
+Status Transformer::mask_batch_unseeded(const ValueBatch& in, MaskedBatch& out) const {
+  for (size_t i = 0; i < in.size; ++i) {
+    size_t from = out.bytes.size();
+    bool has_value =
+        TRY(in.nulls[i] ? null_to(out.bytes) : transform_with_rng_for(in.values[i], out.bytes));
+    out.close(from, has_value);
   }
   return {};
 }

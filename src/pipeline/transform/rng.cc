@@ -65,15 +65,6 @@ Rng ShortPrf::rng(std::string_view data) const {
   return rng_from_hash(h);
 }
 
-Rng ShortPrf::rng_from_hash(const uint64_t h[2]) {
-  // from_seed16 read the output bytes in native order; on a little-endian machine that is h.
-  if constexpr (std::endian::native == std::endian::little) return Rng::from_seed_words(h[0], h[1]);
-  unsigned char seed[16];
-  sip::store_le64(seed, h[0]);
-  sip::store_le64(seed + 8, h[1]);
-  return Rng::from_seed16(seed);
-}
-
 void ShortPrf::hash_many(const std::string_view* data, size_t n, uint64_t (*out)[2]) const {
   sip::hash128_many(key_, data, n, out);
 }

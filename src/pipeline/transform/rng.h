@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <initializer_list>
 #include <string_view>
@@ -102,7 +103,15 @@ class ShortPrf {
   // A generator seeded by hash(data).
   Rng rng(std::string_view data) const;
   // The generator rng(data) is, from hash(data) computed already (as words).
-  static Rng rng_from_hash(const uint64_t h[2]);
+  static Rng rng_from_hash(const uint64_t h[2]) {
+    // from_seed16 read the output bytes in native order; on a little-endian machine that is h.
+    if constexpr (std::endian::native == std::endian::little)
+      return Rng::from_seed_words(h[0], h[1]);
+    unsigned char seed[16];
+    sip::store_le64(seed, h[0]);
+    sip::store_le64(seed + 8, h[1]);
+    return Rng::from_seed16(seed);
+  }
   // The PRF keyed by hash(data): a keyed family of PRFs, one per `data`, whose later inputs need
   // not repeat `data` (the Feistel rounds of one value shape hash a few bytes each, not 20).
   ShortPrf derive(std::string_view data) const;

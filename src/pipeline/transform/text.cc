@@ -39,7 +39,7 @@ class Random final : public Transformer {
     return true;
   }
   Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
-    if (!unique()) return mask_batch_seeded(in, out);
+    if (!unique()) return mask_batch_seeded(*this, in, out);
     permute_values(in, CharSet::alnum, cipher_, out);
     return {};
   }
@@ -60,7 +60,7 @@ class KeepFirstChar final : public Transformer {
     return transform_with_rng_for(v, out);
   }
   Status mask_batch(const ValueBatch& in, MaskedBatch& out) const override {
-    return mask_batch_seeded(in, out);
+    return mask_batch_seeded(*this, in, out);
   }
   Out transform_seeded(std::string_view v, Rng& rng, std::string& out) const override {
     auto cps = code_points(v);

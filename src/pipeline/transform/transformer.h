@@ -2,6 +2,7 @@
 // shared by every worker thread, so apply() is const and thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -119,9 +120,33 @@ class Transformer {
     Rng rng = rng_for(value);
     return transform_seeded(value, rng, out);
   }
-  // mask_batch through transform_seeded, with the generators of deterministic mode seeded from
-  // hashes computed eight lanes at a time.
-  Status mask_batch_seeded(const ValueBatch& in, MaskedBatch& out) const;
+  // mask_batch through `self`'s transform_seeded (called directly, so that it inlines into the
+  // loop), with the generators of deterministic mode seeded from hashes computed eight lanes at
+  // a time.
+  template <typename Self>
+  Status mask_batch_seeded(const Self& self, const ValueBatch& in, MaskedBatch& out) const {
+    if (!deterministic_) return mask_batch_unseeded(in, out);
+    constexpr size_t kGroup = 64;  // no heap use per batch
+    uint64_t seeds[kGroup][2];
+    for (size_t base = 0; base < in.size; base += kGroup) {
+      size_t n = std::min(kGroup, in.size - base);
+      prf_.hash_many(in.values + base, n, seeds);
+      for (size_t i = 0; i < n; ++i) {
+        size_t from = out.bytes.size();
+        bool has_value;
+        if (in.nulls[base + i]) {
+          has_value = TRY(null_to(out.bytes));
+        } else {
+          Rng rng = ShortPrf::rng_from_hash(seeds[i]);
+          has_value = TRY(self.Self::transform_seeded(in.values[base + i], rng, out.bytes));
+        }
+        out.close(from, has_value);
+      }
+    }
+    return {};
+  }
+  // The same without a secret: a generator per value from this thread's.
+  Status mask_batch_unseeded(const ValueBatch& in, MaskedBatch& out) const;
 
   // The generator for one value: keyed by (name, value) in deterministic mode, so equal inputs
   // give equal outputs in every table and run; a fast per-thread generator otherwise.
