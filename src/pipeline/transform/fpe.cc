@@ -50,6 +50,25 @@ uint64_t digit_bytes(const uint16_t* p, size_t count) {
   return count >= 8 ? bytes : bytes & ((uint64_t{1} << (8 * count)) - 1);
 }
 
+// The round message of one block, packed little-endian into `words` (zero past its end; room
+// for (1 + source half + 4 + 7) / 8 words), a byte at a time through a register.
+void pack_words(int round, const FpeValue& v, const Halves& h, size_t block, uint64_t* words) {
+  uint64_t word = 0;
+  unsigned fill = 0;
+  auto put = [&](uint64_t byte) {
+    word |= byte << (8 * fill);
+    if (++fill == 8) {
+      *words++ = word;
+      word = 0;
+      fill = 0;
+    }
+  };
+  put(static_cast<uint64_t>(round));
+  for (size_t i = h.src_from; i < h.src_to; ++i) put(v.digits[i] & 0xff);
+  for (int i = 0; i < 4; ++i) put((block >> (8 * i)) & 0xff);
+  if (fill > 0) *words = word;
+}
+
 // The round message of one block (the round number, the source half a byte per digit, the
 // block number little-endian) into lane j of `in`. Built in registers: bytes written one by
 // one and read back eight at a time miss store forwarding.
@@ -74,24 +93,10 @@ void pack_lane(sip::LaneInput& in, size_t j, const sip::Key& key, int round, con
     in.most = std::max(in.most, full);
     return;
   }
-  // Longer halves (that still fit the lanes): a byte at a time, through a register.
-  uint64_t word = 0;
-  unsigned fill = 0;
-  size_t blocks = 0;
-  auto put = [&](uint64_t byte) {
-    word |= byte << (8 * fill);
-    if (++fill == 8) {
-      in.words[blocks++][j] = word;
-      word = 0;
-      fill = 0;
-    }
-  };
-  put(static_cast<uint64_t>(round));
-  for (size_t i = h.src_from; i < h.src_to; ++i) put(v.digits[i] & 0xff);
-  for (int i = 0; i < 4; ++i) put((block >> (8 * i)) & 0xff);
-  in.full[j] = blocks;
-  in.last[j] = word | (static_cast<uint64_t>(len) << 56);
-  in.most = std::max(in.most, blocks);
+  // Longer halves (that still fit the lanes).
+  uint64_t words[sip::LaneInput::kMaxBlocks + 1];
+  pack_words(round, v, h, block, words);
+  in.set(j, key, words, len);
 }
 
 // Adds a round output's 16-bit lanes to positions [from, to) of `v` (to - from <= 8), lane L to
@@ -126,17 +131,11 @@ void add_lanes(const FpeValue& v, size_t from, size_t to, const uint64_t out[2])
 // One round block hashed on its own: a source half too long for the lanes.
 void hash_apart(const sip::Key& key, int round, const FpeValue& v, const Halves& h, size_t block,
                 size_t from, size_t to) {
-  std::vector<uint64_t> words((5 + (h.src_to - h.src_from) + 7) / 8, 0);
-  size_t k = 0;
-  auto put = [&](uint64_t byte) {
-    words[k / 8] |= byte << (8 * (k % 8));
-    ++k;
-  };
-  put(static_cast<uint64_t>(round));
-  for (size_t i = h.src_from; i < h.src_to; ++i) put(v.digits[i] & 0xff);
-  for (int i = 0; i < 4; ++i) put((block >> (8 * i)) & 0xff);
+  size_t len = 1 + (h.src_to - h.src_from) + 4;
+  std::vector<uint64_t> words((len + 7) / 8);
+  pack_words(round, v, h, block, words.data());
   uint64_t out[2];
-  sip::hash128_words(key, words.data(), k, out);
+  sip::hash128_words(key, words.data(), len, out);
   add_lanes(v, from, to, out);
 }
 
